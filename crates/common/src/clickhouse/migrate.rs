@@ -1,0 +1,126 @@
+//! Versioned, re-runnable schema migrations. Each file `schemas/clickhouse/NNNN_name.sql` is applied once per
+//! database, in order, and recorded in `schema_migrations`; its statements use `IF NOT EXISTS` so that a run
+//! interrupted half-way can simply be repeated. `{db}` in a file stands for the quoted database name.
+
+use super::quote_ident;
+use clickhouse::Client;
+
+pub struct Migration {
+    pub version: u32,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "statements",
+    sql: include_str!("../../../../schemas/clickhouse/0001_statements.sql"),
+}];
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("clickhouse: {0}")]
+    ClickHouse(#[from] clickhouse::error::Error),
+    #[error("migration {version} ({name}): {source}")]
+    Step { version: u32, name: &'static str, source: clickhouse::error::Error },
+}
+
+#[derive(clickhouse::Row, serde::Deserialize)]
+struct Applied {
+    version: u32,
+}
+
+/// Creates `database` if needed and applies the migrations it has not seen. Returns the versions applied.
+pub async fn apply(server: &Client, database: &str) -> Result<Vec<u32>, MigrateError> {
+    let db = quote_ident(database);
+    server.query(&format!("CREATE DATABASE IF NOT EXISTS {db}")).execute().await?;
+    server
+        .query(&format!(
+            "CREATE TABLE IF NOT EXISTS {db}.schema_migrations (version UInt32, name String, applied_ms Int64) \
+             ENGINE = MergeTree ORDER BY version"
+        ))
+        .execute()
+        .await?;
+    let done: Vec<u32> = server
+        .query(&format!("SELECT version FROM {db}.schema_migrations"))
+        .fetch_all::<Applied>()
+        .await?
+        .into_iter()
+        .map(|a| a.version)
+        .collect();
+    let mut applied = Vec::new();
+    for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+        for statement in statements(m.sql) {
+            let sql = statement.replace("{db}", &db);
+            server
+                .query(&sql)
+                .execute()
+                .await
+                .map_err(|source| MigrateError::Step { version: m.version, name: m.name, source })?;
+        }
+        server
+            .query(&format!("INSERT INTO {db}.schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)"))
+            .bind(m.version)
+            .bind(m.name)
+            .bind(crate::now_ms())
+            .execute()
+            .await?;
+        applied.push(m.version);
+    }
+    Ok(applied)
+}
+
+/// Splits a migration file into statements: drops `--` comment lines, splits on `;` at line ends.
+fn statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in sql.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("--") || trimmed.is_empty() {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if trimmed.ends_with(';') {
+            let stmt = current.trim().trim_end_matches(';').trim().to_string();
+            if !stmt.is_empty() {
+                out.push(stmt);
+            }
+            current.clear();
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_statements_and_drops_comments() {
+        let parts = statements("-- c\nCREATE TABLE a (x Int8)\nENGINE = Log;\n\n-- d\nCREATE TABLE b (y Int8) ENGINE = Log;\n");
+        assert_eq!(parts, vec!["CREATE TABLE a (x Int8)\nENGINE = Log", "CREATE TABLE b (y Int8) ENGINE = Log"]);
+    }
+
+    #[test]
+    fn migrations_are_ordered_and_use_the_placeholder() {
+        let mut last = 0;
+        for m in MIGRATIONS {
+            assert!(m.version > last, "versions strictly increase");
+            last = m.version;
+            for s in statements(m.sql) {
+                assert!(s.contains("{db}."), "every statement names {{db}}: {s}");
+                assert!(s.contains("IF NOT EXISTS"), "re-runnable: {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote_ident("lrs"), "`lrs`");
+        assert_eq!(quote_ident("a`b"), "`a\\`b`");
+    }
+}

@@ -1,0 +1,109 @@
+//! Settings from the environment (`LRS_*`), shared by every binary so that one `.env` drives the whole stack.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub kafka_brokers: String,
+    pub statements_topic: String,
+    pub dead_letter_topic: String,
+    pub consumer_group: String,
+    pub clickhouse_url: String,
+    pub clickhouse_database: String,
+    pub clickhouse_user: String,
+    pub clickhouse_password: String,
+    /// The store (tenant) every statement of the dev credential belongs to.
+    pub dev_store: String,
+    pub dev_key: String,
+    pub dev_secret: String,
+    pub ingest_addr: SocketAddr,
+    pub query_addr: SocketAddr,
+    pub processor_addr: SocketAddr,
+    /// Single-node mode: the ingest gateway also mounts the query router, so one port serves all of xAPI.
+    pub single_node: bool,
+    pub max_body_bytes: usize,
+    pub batch_max_rows: usize,
+    pub batch_max_bytes: usize,
+    pub batch_max_wait: Duration,
+    pub shutdown_grace: Duration,
+    /// The public base URL, used for `more` links and the authority's homePage.
+    pub public_url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {name}={value}: {reason}")]
+pub struct SettingsError {
+    name: &'static str,
+    value: String,
+    reason: String,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get = |name: &str, default: &str| lookup(name).filter(|v| !v.is_empty()).unwrap_or_else(|| default.into());
+        let ingest_addr = parse(&get, "LRS_INGEST_ADDR", "127.0.0.1:8080")?;
+        Ok(Settings {
+            kafka_brokers: get("LRS_KAFKA_BROKERS", "127.0.0.1:9092"),
+            statements_topic: get("LRS_STATEMENTS_TOPIC", "xapi-statements"),
+            dead_letter_topic: get("LRS_DEAD_LETTER_TOPIC", "xapi-statements-dlq"),
+            consumer_group: get("LRS_CONSUMER_GROUP", "lrs-processor"),
+            clickhouse_url: get("LRS_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
+            clickhouse_database: get("LRS_CLICKHOUSE_DATABASE", "lrs"),
+            clickhouse_user: get("LRS_CLICKHOUSE_USER", "default"),
+            clickhouse_password: get("LRS_CLICKHOUSE_PASSWORD", ""),
+            dev_store: get("LRS_DEV_STORE", "default"),
+            dev_key: get("LRS_DEV_KEY", "lrs-dev"),
+            dev_secret: get("LRS_DEV_SECRET", "lrs-dev-secret"),
+            ingest_addr,
+            query_addr: parse(&get, "LRS_QUERY_ADDR", "127.0.0.1:8081")?,
+            processor_addr: parse(&get, "LRS_PROCESSOR_ADDR", "127.0.0.1:8082")?,
+            single_node: parse(&get, "LRS_SINGLE_NODE", "true")?,
+            max_body_bytes: parse(&get, "LRS_MAX_BODY_BYTES", "16777216")?,
+            batch_max_rows: parse(&get, "LRS_BATCH_MAX_ROWS", "20000")?,
+            batch_max_bytes: parse(&get, "LRS_BATCH_MAX_BYTES", "33554432")?,
+            batch_max_wait: Duration::from_millis(parse(&get, "LRS_BATCH_MAX_WAIT_MS", "200")?),
+            shutdown_grace: Duration::from_millis(parse(&get, "LRS_SHUTDOWN_GRACE_MS", "10000")?),
+            public_url: get("LRS_PUBLIC_URL", &format!("http://{ingest_addr}")),
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    get: &impl Fn(&str, &str) -> String,
+    name: &'static str,
+    default: &str,
+) -> Result<T, SettingsError>
+where
+    T::Err: std::fmt::Display,
+{
+    let value = get(name, default);
+    value.parse().map_err(|e: T::Err| SettingsError { name, reason: e.to_string(), value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let s = Settings::from_lookup(|k| (k == "LRS_DEV_KEY").then(|| "alice".to_string())).expect("valid");
+        assert_eq!(s.dev_key, "alice");
+        assert_eq!(s.dev_secret, "lrs-dev-secret");
+        assert_eq!(s.ingest_addr.port(), 8080);
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert!(s.single_node);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = Settings::from_lookup(|k| (k == "LRS_BATCH_MAX_ROWS").then(|| "many".to_string()))
+            .expect_err("invalid");
+        assert!(err.to_string().contains("LRS_BATCH_MAX_ROWS=many"), "{err}");
+    }
+}

@@ -1,0 +1,19 @@
+//! The xAPI statement model: parsing, validation and normalisation of statements, and the fields the LRS
+//! extracts from them for storage. Pure: nothing here does I/O, so every rule is unit-testable and the
+//! ingest gateway, the processor and the query service agree on one definition.
+
+pub mod agent;
+pub mod error;
+pub mod extract;
+pub mod prepare;
+pub mod time;
+pub mod validate;
+pub mod version;
+
+pub use error::ValidationError;
+pub use extract::{extract, StatementFields};
+pub use prepare::{prepare_batch, PrepareContext, Prepared};
+pub use version::XapiVersion;
+
+/// The verb whose StatementRef object voids its target.
+pub const VOIDED_VERB: &str = "http://adlnet.gov/expapi/verbs/voided";

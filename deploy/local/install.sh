@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the local stack needs and is missing: ClickHouse (Debian), the Kafka jars (Maven Central),
+# and the release build of the LRS binaries. Idempotent.
+source "$(dirname "$0")/lib.sh"
+
+if ! command -v clickhouse-server >/dev/null 2>&1; then
+  log "installing clickhouse-server and clickhouse-client from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq clickhouse-server clickhouse-client >"$LOG_DIR/apt.log" 2>&1 || { cat "$LOG_DIR/apt.log"; exit 1; }
+fi
+command -v curl >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq curl; }
+command -v java >/dev/null 2>&1 || { log "java (17) is required"; exit 1; }
+
+if [ ! -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; then
+  log "resolving Kafka $KAFKA_VERSION from Maven Central"
+  rm -rf "$KAFKA_LIBS.tmp"
+  mvn -q -B -f "$ROOT/deploy/local/kafka/pom.xml" dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIBS.tmp"
+  rm -rf "$KAFKA_LIBS" && mv "$KAFKA_LIBS.tmp" "$KAFKA_LIBS"
+fi
+
+if [ "${LRS_SKIP_BUILD:-0}" != 1 ]; then
+  log "building the LRS (release) into $CARGO_TARGET_DIR"
+  (cd "$ROOT" && cargo build --release --bins --quiet)
+fi

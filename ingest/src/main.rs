@@ -1,0 +1,11 @@
+use lrs_common::{telemetry, Settings, Shutdown};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init("ingest");
+    let settings = Settings::from_env()?;
+    let listener = tokio::net::TcpListener::bind(settings.ingest_addr).await?;
+    let shutdown = Shutdown::new();
+    shutdown.on_signals();
+    lrs_ingest::run(listener, settings, shutdown).await
+}

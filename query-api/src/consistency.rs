@@ -1,0 +1,87 @@
+//! `X-Experience-API-Consistent-Through`: the instant before which every statement is queryable. Each
+//! processor records, per partition, until when that partition is completely written; the LRS is consistent
+//! through the minimum over all partitions. A partition with no record yet (or a stalled processor) holds the
+//! value back instead of letting it run ahead to "now".
+
+use clickhouse::Client;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Recomputing at most this often keeps the header cheap under load.
+const REFRESH: Duration = Duration::from_millis(200);
+
+pub struct Consistency {
+    client: Client,
+    topic: String,
+    cached: Mutex<Option<(Instant, i64)>>,
+}
+
+#[derive(clickhouse::Row, serde::Deserialize)]
+struct PartitionMark {
+    through_ms: i64,
+    partition_count: i32,
+}
+
+impl Consistency {
+    pub fn new(client: Client, topic: String) -> Self {
+        Consistency { client, topic, cached: Mutex::new(None) }
+    }
+
+    /// Epoch milliseconds through which the store is consistent (0 when nothing is known yet).
+    pub async fn through_ms(&self) -> Result<i64, clickhouse::error::Error> {
+        if let Ok(guard) = self.cached.lock() {
+            if let Some((at, value)) = *guard {
+                if at.elapsed() < REFRESH {
+                    return Ok(value);
+                }
+            }
+        }
+        let marks = self
+            .client
+            .query(
+                "SELECT argMax(through_ms, observed_ms) AS through_ms, argMax(partition_count, observed_ms) AS partition_count \
+                 FROM partition_watermarks WHERE topic = ? GROUP BY partition",
+            )
+            .bind(&self.topic)
+            .fetch_all::<PartitionMark>()
+            .await?;
+        let value = combine(&marks, lrs_common::now_ms());
+        if let Ok(mut guard) = self.cached.lock() {
+            *guard = Some((Instant::now(), value));
+        }
+        Ok(value)
+    }
+}
+
+fn combine(marks: &[PartitionMark], now_ms: i64) -> i64 {
+    let expected = marks.iter().map(|m| m.partition_count).max().unwrap_or(0);
+    if marks.is_empty() || (marks.len() as i32) < expected {
+        return 0;
+    }
+    marks.iter().map(|m| m.through_ms).min().unwrap_or(0).clamp(0, now_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(through_ms: i64, partition_count: i32) -> PartitionMark {
+        PartitionMark { through_ms, partition_count }
+    }
+
+    #[test]
+    fn minimum_over_partitions() {
+        assert_eq!(combine(&[mark(100, 2), mark(50, 2)], 1000), 50);
+    }
+
+    #[test]
+    fn missing_partitions_hold_it_back() {
+        assert_eq!(combine(&[mark(100, 3), mark(50, 3)], 1000), 0);
+        assert_eq!(combine(&[], 1000), 0);
+    }
+
+    #[test]
+    fn never_ahead_of_now() {
+        assert_eq!(combine(&[mark(5000, 1)], 1000), 1000);
+    }
+}
