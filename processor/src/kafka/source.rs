@@ -57,7 +57,13 @@ pub async fn consume(
     consumer.subscribe(&[&topic])?;
     tracing::info!(topic, group = settings.consumer_group, "consuming");
 
-    let mut state = LoopState { topic, assigned: BTreeSet::new(), progress: Progress::default(), partition_count: 0 };
+    let mut state = LoopState {
+        topic,
+        assigned: BTreeSet::new(),
+        start_positions: BTreeMap::new(),
+        progress: Progress::default(),
+        partition_count: 0,
+    };
     let mut batch = Batch::default();
     let mut inflight: Option<Flush> = None;
     let mut paused = false;
@@ -177,6 +183,8 @@ fn start_flush(sink: &Arc<dyn RowSink>, batch: Batch) -> Flush {
 struct LoopState {
     topic: String,
     assigned: BTreeSet<i32>,
+    /// Committed offsets at assignment: the position of a partition nothing was read from since.
+    start_positions: BTreeMap<i32, i64>,
     progress: Progress,
     partition_count: i32,
 }
@@ -208,6 +216,20 @@ impl LoopState {
     fn rebalanced(&mut self, event: RebalanceEvent, batch: &mut Batch, consumer: &StreamConsumer<ProcessorContext>) {
         match event {
             RebalanceEvent::Assigned(partitions) => {
+                let mut tpl = TopicPartitionList::new();
+                for p in &partitions {
+                    tpl.add_partition(&self.topic, *p);
+                }
+                match consumer.committed_offsets(tpl, Duration::from_secs(5)) {
+                    Ok(committed) => {
+                        for e in committed.elements() {
+                            if let Offset::Offset(o) = e.offset() {
+                                self.start_positions.insert(e.partition(), o);
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not read committed offsets"),
+                }
                 self.assigned.extend(partitions);
                 self.partition_count = consumer
                     .fetch_metadata(Some(&self.topic), Duration::from_secs(5))
@@ -220,6 +242,7 @@ impl LoopState {
                 self.progress.forget(&partitions);
                 for p in &partitions {
                     self.assigned.remove(p);
+                    self.start_positions.remove(p);
                 }
             }
         }
@@ -247,7 +270,11 @@ impl LoopState {
             .iter()
             .map(|&p| PartitionState {
                 partition: p,
-                position: positions.get(&p).copied().or_else(|| committed_when_idle(consumer, &self.topic, p)),
+                position: positions
+                    .get(&p)
+                    .or_else(|| self.start_positions.get(&p))
+                    .copied()
+                    .or_else(|| empty_partition_end(consumer, &self.topic, p)),
                 high_watermark: cached_watermarks(consumer, &self.topic, p).map(|(_, high)| high).filter(|h| *h >= 0),
             })
             .collect();
@@ -263,9 +290,9 @@ impl LoopState {
     }
 }
 
-/// Before the first record of a partition arrives, librdkafka reports no position; an empty partition then
-/// never yields one. The low watermark equal to the high one means "empty": position = high.
-fn committed_when_idle(consumer: &StreamConsumer<ProcessorContext>, topic: &str, partition: i32) -> Option<i64> {
+/// A partition with no committed offset and no record read has no position; when it is empty (low = high)
+/// its end is where reading would start.
+fn empty_partition_end(consumer: &StreamConsumer<ProcessorContext>, topic: &str, partition: i32) -> Option<i64> {
     let (low, high) = cached_watermarks(consumer, topic, partition)?;
     (low >= 0 && low == high).then_some(high)
 }
