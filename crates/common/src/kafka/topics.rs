@@ -44,14 +44,13 @@ pub async fn ensure(settings: &Settings, replication: i32) -> Result<Vec<String>
     let specs = specs()?;
     let admin: AdminClient<DefaultClientContext> = crate::kafka::base_config(settings, "lrs-migrate").create()?;
     let wanted = [(&settings.statements_topic, &specs.statements), (&settings.dead_letter_topic, &specs.dead_letter)];
+    let configs: Vec<BTreeMap<String, String>> = wanted.iter().map(|(_, spec)| config_for(spec, replication)).collect();
     let new_topics: Vec<NewTopic> = wanted
         .iter()
-        .map(|(name, spec)| {
+        .zip(&configs)
+        .map(|((name, spec), config)| {
             let mut t = NewTopic::new(name, spec.partitions, TopicReplication::Fixed(replication));
-            for (k, v) in &spec.config {
-                if k == "min.insync.replicas" && replication == 1 {
-                    continue;
-                }
+            for (k, v) in config {
                 t = t.set(k, v);
             }
             t
@@ -69,8 +68,26 @@ pub async fn ensure(settings: &Settings, replication: i32) -> Result<Vec<String>
     Ok(created)
 }
 
+/// The topic config for `replication` replicas: `min.insync.replicas` is capped so that one replica can be
+/// down without refusing writes (2 of 3 in production, 1 of 1 on a single broker).
+fn config_for(spec: &TopicSpec, replication: i32) -> BTreeMap<String, String> {
+    let mut config = spec.config.clone();
+    if let Some(v) = config.get_mut("min.insync.replicas") {
+        let wanted: i32 = v.parse().unwrap_or(1);
+        *v = wanted.min((replication - 1).max(1)).to_string();
+    }
+    config
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn min_insync_fits_the_replication() {
+        let spec = super::specs().expect("valid topics.json").statements;
+        assert_eq!(super::config_for(&spec, 1)["min.insync.replicas"], "1");
+        assert_eq!(super::config_for(&spec, 3)["min.insync.replicas"], "2");
+    }
+
     #[test]
     fn topics_json_parses() {
         let specs = super::specs().expect("valid topics.json");
