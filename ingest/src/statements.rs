@@ -24,7 +24,7 @@ pub async fn post(
 ) -> Response {
     let version = match request_version(&headers) {
         Ok(v) => v,
-        Err(res) => return res,
+        Err(e) => return e.into_response(),
     };
     let result = async {
         let body = read_body(body)?;
@@ -53,7 +53,7 @@ pub async fn put(
 ) -> Response {
     let version = match request_version(&headers) {
         Ok(v) => v,
-        Err(res) => return res,
+        Err(e) => return e.into_response(),
     };
     let result = async {
         let Query(params) = params.map_err(|e| IngestError::BadRequest(e.body_text()))?;

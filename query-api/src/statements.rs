@@ -33,8 +33,8 @@ pub async fn get(
     headers: HeaderMap,
     params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if let Err(res) = request_version(&headers) {
-        return res;
+    if let Err(e) = request_version(&headers) {
+        return e.into_response();
     }
     let result = async {
         let Query(params) = params.map_err(|e| QueryError::BadRequest(e.body_text()))?;

@@ -26,14 +26,25 @@ impl IntoResponse for AuthError {
     }
 }
 
+/// A missing or unsupported `X-Experience-API-Version` header (answered with 400).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct VersionError(String);
+
+impl IntoResponse for VersionError {
+    fn into_response(self) -> Response {
+        error_response(StatusCode::BAD_REQUEST, self.0)
+    }
+}
+
 /// The version whose rules apply, from the request's `X-Experience-API-Version` header.
-pub fn request_version(headers: &HeaderMap) -> Result<XapiVersion, Response> {
-    let value = headers.get(VERSION_HEADER).ok_or_else(|| {
-        error_response(StatusCode::BAD_REQUEST, "the X-Experience-API-Version header is required")
-    })?;
+pub fn request_version(headers: &HeaderMap) -> Result<XapiVersion, VersionError> {
+    let value = headers
+        .get(VERSION_HEADER)
+        .ok_or_else(|| VersionError("the X-Experience-API-Version header is required".into()))?;
     value.to_str().ok().and_then(XapiVersion::from_header).ok_or_else(|| {
         let shown = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        error_response(StatusCode::BAD_REQUEST, format!("unsupported X-Experience-API-Version {shown:?}"))
+        VersionError(format!("unsupported X-Experience-API-Version {shown:?}"))
     })
 }
 
