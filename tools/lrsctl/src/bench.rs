@@ -1,1 +1,284 @@
-pub async fn run(_s: &lrs_common::Settings, _a: &[String]) -> anyhow::Result<()> { Ok(()) }
+//! `lrsctl bench`: drives a running LRS with real statements (re-identified for volume) and prints what an
+//! operator wants to know: statements/s accepted by the gateway (batched and single), end-to-end statements/s
+//! until visible in ClickHouse, visibility lag p50/p99 (idle and under load), and each service's peak RSS.
+
+use anyhow::{bail, Context};
+use futures::StreamExt;
+use lrs_common::Settings;
+use serde_json::{json, Value};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Options {
+    data: PathBuf,
+    batched: usize,
+    batch_size: usize,
+    singles: usize,
+    clients: usize,
+    lag_samples: usize,
+    endpoint: String,
+}
+
+fn options(settings: &Settings, args: &[String]) -> anyhow::Result<Options> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut o = Options {
+        data: root.join("../shared/data/video-statements.ndjson.gz"),
+        batched: 200_000,
+        batch_size: 100,
+        singles: 20_000,
+        clients: 8,
+        lag_samples: 200,
+        endpoint: format!("{}/xapi", settings.public_url.trim_end_matches('/')),
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--data" => o.data = PathBuf::from(value),
+            "--statements" => o.batched = value.parse()?,
+            "--batch" => o.batch_size = value.parse()?,
+            "--singles" => o.singles = value.parse()?,
+            "--clients" => o.clients = value.parse()?,
+            "--lag-samples" => o.lag_samples = value.parse()?,
+            "--endpoint" => o.endpoint = value.trim_end_matches('/').to_string(),
+            _ => bail!("unknown option {flag}"),
+        }
+    }
+    Ok(o)
+}
+
+pub async fn run(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
+    let o = options(settings, args)?;
+    let templates = load(&o.data)?;
+    println!("bench: {} template statements from {}, endpoint {}", templates.len(), o.data.display(), o.endpoint);
+    let client = Client::new(settings, &o.endpoint)?;
+    let base_count = client.stored_count().await?;
+
+    // Bodies are built before the clock starts: the figures measure the LRS, not the generator.
+    let batches: Vec<Vec<u8>> = (0..o.batched.div_ceil(o.batch_size))
+        .map(|b| body(&templates, b * o.batch_size, o.batch_size, true))
+        .collect();
+    let singles: Vec<Vec<u8>> = (0..o.singles).map(|i| body(&templates, i, 1, false)).collect();
+
+    println!("\n1. gateway, batches of {} statements, {} clients", o.batch_size, o.clients);
+    let idle_lag = lag(&client, o.lag_samples / 2, &templates).await?;
+    let started = Instant::now();
+    let lag_under_load = {
+        let client = client.clone();
+        let templates = templates.clone();
+        let n = o.lag_samples / 2;
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            lag(&client, n, &templates).await
+        })
+    };
+    let batched = post_all(&client, batches, o.clients).await?;
+    let accepted_elapsed = started.elapsed();
+    report("batched", o.batched, accepted_elapsed, &batched);
+
+    println!("\n2. end to end: until all {} batched statements are stored in ClickHouse", o.batched);
+    let expected = base_count + o.batched as u64 + (o.lag_samples / 2) as u64;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while client.stored_count().await? < expected {
+        if Instant::now() > deadline {
+            bail!("statements still not stored after 10 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let e2e = started.elapsed();
+    println!("   {:>10.0} statements/s end to end ({} statements in {:.2}s)", o.batched as f64 / e2e.as_secs_f64(), o.batched, e2e.as_secs_f64());
+    let under_load = lag_under_load.await??;
+
+    println!("\n3. gateway, single statements, {} clients", o.clients * 4);
+    let started = Instant::now();
+    let single = post_all(&client, singles, o.clients * 4).await?;
+    report("single", o.singles, started.elapsed(), &single);
+
+    println!("\n4. visibility lag (POST acknowledged -> readable by id)");
+    print_lag("idle", &idle_lag);
+    print_lag("under load", &under_load);
+
+    println!("\n5. peak resident memory (VmHWM)");
+    for name in ["ingest", "query", "processor", "kafka", "clickhouse"] {
+        match peak_rss(name) {
+            Some(kb) => println!("   {name:<11} {:>8.1} MiB", kb as f64 / 1024.0),
+            None => println!("   {name:<11} (no pid file under .data/run)"),
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone)]
+struct Client {
+    http: reqwest::Client,
+    endpoint: String,
+    key: String,
+    secret: String,
+    clickhouse: String,
+    database: String,
+}
+
+impl Client {
+    fn new(settings: &Settings, endpoint: &str) -> anyhow::Result<Self> {
+        Ok(Client {
+            http: reqwest::Client::builder().timeout(Duration::from_secs(60)).pool_max_idle_per_host(256).build()?,
+            endpoint: endpoint.to_string(),
+            key: settings.dev_key.clone(),
+            secret: settings.dev_secret.clone(),
+            clickhouse: settings.clickhouse_url.clone(),
+            database: settings.clickhouse_database.clone(),
+        })
+    }
+
+    async fn post(&self, body: Vec<u8>) -> anyhow::Result<reqwest::Response> {
+        Ok(self
+            .http
+            .post(format!("{}/statements", self.endpoint))
+            .basic_auth(&self.key, Some(&self.secret))
+            .header("X-Experience-API-Version", "1.0.3")
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await?)
+    }
+
+    async fn visible(&self, id: &str) -> anyhow::Result<bool> {
+        let res = self
+            .http
+            .get(format!("{}/statements?statementId={id}", self.endpoint))
+            .basic_auth(&self.key, Some(&self.secret))
+            .header("X-Experience-API-Version", "1.0.3")
+            .send()
+            .await?;
+        Ok(res.status() == 200)
+    }
+
+    async fn stored_count(&self) -> anyhow::Result<u64> {
+        let sql = format!("SELECT count() FROM `{}`.statements", self.database);
+        let text = self.http.post(&self.clickhouse).body(sql).send().await?.error_for_status()?.text().await?;
+        Ok(text.trim().parse()?)
+    }
+}
+
+fn load(path: &PathBuf) -> anyhow::Result<Arc<Vec<Value>>> {
+    let file = std::fs::File::open(path).with_context(|| format!("statement data {}", path.display()))?;
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let mut out = Vec::new();
+    for line in reader.lines() {
+        let line = line?;
+        if !line.trim().is_empty() {
+            out.push(serde_json::from_str(&line)?);
+        }
+    }
+    if out.is_empty() {
+        bail!("no statements in {}", path.display());
+    }
+    Ok(Arc::new(out))
+}
+
+/// `n` statements starting at template `from`, each with a fresh id.
+fn body(templates: &[Value], from: usize, n: usize, array: bool) -> Vec<u8> {
+    let statements: Vec<Value> = (from..from + n)
+        .map(|i| {
+            let mut s = templates[i % templates.len()].clone();
+            s["id"] = json!(uuid::Uuid::new_v4().to_string());
+            s
+        })
+        .collect();
+    if array {
+        serde_json::to_vec(&statements).unwrap_or_default()
+    } else {
+        serde_json::to_vec(&statements[0]).unwrap_or_default()
+    }
+}
+
+struct Posted {
+    latencies: Vec<Duration>,
+    failures: usize,
+}
+
+async fn post_all(client: &Client, bodies: Vec<Vec<u8>>, concurrency: usize) -> anyhow::Result<Posted> {
+    let results: Vec<(Duration, bool)> = futures::stream::iter(bodies)
+        .map(|b| {
+            let client = client.clone();
+            async move {
+                let t = Instant::now();
+                let ok = client.post(b).await.map(|r| r.status() == 200).unwrap_or(false);
+                (t.elapsed(), ok)
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let failures = results.iter().filter(|(_, ok)| !ok).count();
+    Ok(Posted { latencies: results.into_iter().map(|(d, _)| d).collect(), failures })
+}
+
+fn report(what: &str, statements: usize, elapsed: Duration, posted: &Posted) {
+    let mut l = posted.latencies.clone();
+    println!(
+        "   {:>10.0} statements/s accepted ({what}: {statements} statements in {:.2}s; request p50 {:.1} ms, p99 {:.1} ms; {} failed)",
+        statements as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64(),
+        percentile(&mut l, 50.0).as_secs_f64() * 1e3,
+        percentile(&mut l, 99.0).as_secs_f64() * 1e3,
+        posted.failures
+    );
+}
+
+/// Posts `n` single statements one after another and measures, for each, the time from the POST's answer
+/// until a GET by id finds it.
+async fn lag(client: &Client, n: usize, templates: &[Value]) -> anyhow::Result<Vec<Duration>> {
+    let mut lags = Vec::with_capacity(n);
+    for i in 0..n {
+        let res = client.post(body(templates, i, 1, false)).await?;
+        let ids: Vec<String> = res.json().await?;
+        let acked = Instant::now();
+        let id = ids.first().context("no id returned")?;
+        let deadline = acked + Duration::from_secs(60);
+        while !client.visible(id).await? {
+            if Instant::now() > deadline {
+                bail!("statement {id} not visible after 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        lags.push(acked.elapsed());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(lags)
+}
+
+fn print_lag(what: &str, lags: &[Duration]) {
+    let mut l = lags.to_vec();
+    println!(
+        "   {what:<11} p50 {:>7.1} ms   p99 {:>7.1} ms   ({} samples)",
+        percentile(&mut l, 50.0).as_secs_f64() * 1e3,
+        percentile(&mut l, 99.0).as_secs_f64() * 1e3,
+        l.len()
+    );
+}
+
+fn percentile(values: &mut [Duration], p: f64) -> Duration {
+    if values.is_empty() {
+        return Duration::ZERO;
+    }
+    values.sort();
+    let rank = ((p / 100.0) * (values.len() - 1) as f64).round() as usize;
+    values[rank.min(values.len() - 1)]
+}
+
+fn peak_rss(name: &str) -> Option<u64> {
+    let run = std::env::var("LRS_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.data"))
+        .join("run");
+    let pid = std::fs::read_to_string(run.join(format!("{name}.pid"))).ok()?;
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse().ok())
+}
