@@ -5,6 +5,8 @@ mod error;
 mod metrics;
 mod publish;
 mod statements;
+#[cfg(test)]
+mod tests;
 
 pub use error::IngestError;
 pub use publish::{KafkaPublisher, Publish};
@@ -20,10 +22,12 @@ use tokio::net::TcpListener;
 pub struct AppState {
     pub credentials: Arc<Credentials>,
     pub publisher: Arc<dyn Publish>,
+    pub max_body_bytes: usize,
 }
 
 /// The xAPI write routes, without the health and metrics endpoints.
-pub fn xapi_router(state: AppState, max_body_bytes: usize) -> Router {
+pub fn xapi_router(state: AppState) -> Router {
+    let max_body_bytes = state.max_body_bytes;
     let auth = axum::middleware::from_fn_with_state(state.credentials.clone(), http::require_auth);
     Router::new()
         .route("/xapi/statements", post(statements::post).put(statements::put))
@@ -42,8 +46,12 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
         &settings.public_url,
     ));
     let publisher = Arc::new(KafkaPublisher::new(&settings)?);
-    let state = AppState { credentials: credentials.clone(), publisher: publisher.clone() };
-    let mut router = xapi_router(state, settings.max_body_bytes);
+    let state = AppState {
+        credentials: credentials.clone(),
+        publisher: publisher.clone(),
+        max_body_bytes: settings.max_body_bytes,
+    };
+    let mut router = xapi_router(state);
     if settings.single_node {
         router = router.merge(lrs_query::xapi_router(lrs_query::AppState::new(&settings, credentials)));
     }

@@ -27,7 +27,7 @@ pub async fn post(
         Err(e) => return e.into_response(),
     };
     let result = async {
-        let body = read_body(body)?;
+        let body = read_body(body, state.max_body_bytes)?;
         check_content_type(&headers)?;
         let ctx = PrepareContext { version, stored_ms: lrs_common::now_ms(), authority: &principal.authority };
         let prepared = prepare_batch(&body, &ctx).inspect_err(|_| STATEMENTS.with_label_values(&["rejected"]).inc())?;
@@ -62,7 +62,7 @@ pub async fn put(
             .ok_or_else(|| IngestError::BadRequest("the statementId parameter is required".into()))?;
         let id = Uuid::parse_str(&id)
             .map_err(|_| IngestError::BadRequest(format!("statementId {id:?} is not a UUID")))?;
-        let body = read_body(body)?;
+        let body = read_body(body, state.max_body_bytes)?;
         check_content_type(&headers)?;
         let ctx = PrepareContext { version, stored_ms: lrs_common::now_ms(), authority: &principal.authority };
         let prepared = prepare_put(&body, id, &ctx).inspect_err(|_| STATEMENTS.with_label_values(&["rejected"]).inc())?;
@@ -83,10 +83,10 @@ async fn publish(
     Ok(())
 }
 
-fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, IngestError> {
+fn read_body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, IngestError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            IngestError::TooLarge(0)
+            IngestError::TooLarge(limit)
         } else {
             IngestError::Body(rejection.body_text())
         }
