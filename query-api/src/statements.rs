@@ -36,18 +36,23 @@ pub async fn get(
     if let Err(e) = request_version(&headers) {
         return e.into_response();
     }
+    // The header goes on every answer, errors included: clients poll with it until a write shows up.
+    let through = match state.consistency.through_ms().await {
+        Ok(ms) => ms,
+        Err(e) => return QueryError::from(e).into_response(),
+    };
     let result = async {
         let Query(params) = params.map_err(|e| QueryError::BadRequest(e.body_text()))?;
-        let through = state.consistency.through_ms().await?;
-        let mut res = match &params.statement_id {
-            Some(id) => by_id(&state, &principal, id).await?,
-            None => recent(&state, &principal, &params).await?,
-        };
-        let through = HeaderValue::from_str(&xapi::time::format_ms(through)).map_err(|e| QueryError::BadRequest(e.to_string()))?;
-        res.headers_mut().insert(CONSISTENT_THROUGH_HEADER, through);
-        Ok::<_, QueryError>(res)
+        match &params.statement_id {
+            Some(id) => by_id(&state, &principal, id).await,
+            None => recent(&state, &principal, &params).await,
+        }
     };
-    result.await.unwrap_or_else(IntoResponse::into_response)
+    let mut res = result.await.unwrap_or_else(IntoResponse::into_response);
+    if let Ok(value) = HeaderValue::from_str(&xapi::time::format_ms(through)) {
+        res.headers_mut().insert(CONSISTENT_THROUGH_HEADER, value);
+    }
+    res
 }
 
 async fn by_id(state: &AppState, principal: &Principal, id: &str) -> Result<Response, QueryError> {
