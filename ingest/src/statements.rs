@@ -10,32 +10,23 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use lrs_common::auth::Principal;
-use lrs_common::http::request_version;
+use lrs_common::http::Version;
 use serde::Deserialize;
 use uuid::Uuid;
 use xapi::prepare::{prepare_batch, prepare_put, PrepareContext};
-use xapi::Prepared;
+use xapi::{Prepared, XapiVersion};
 
 pub async fn post(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
+    Version(version): Version,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let version = match request_version(&headers) {
-        Ok(v) => v,
-        Err(e) => return e.into_response(),
-    };
-    let result = async {
-        let body = read_body(body, state.max_body_bytes)?;
-        check_content_type(&headers)?;
-        let ctx = PrepareContext { version, stored_ms: lrs_common::now_ms(), authority: &principal.authority };
-        let prepared = prepare_batch(&body, &ctx).inspect_err(|_| STATEMENTS.with_label_values(&["rejected"]).inc())?;
-        publish(&state, &principal, version, &prepared).await?;
-        let ids: Vec<String> = prepared.iter().map(|p| p.id.hyphenated().to_string()).collect();
-        Ok::<_, IngestError>(Json(ids).into_response())
-    };
-    result.await.unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, IngestError> {
+    let prepared = receive(&state, &principal, version, &headers, body, prepare_batch)?;
+    publish(&state, &principal, version, &prepared).await?;
+    let ids: Vec<String> = prepared.iter().map(|p| p.id.hyphenated().to_string()).collect();
+    Ok(Json(ids).into_response())
 }
 
 #[derive(Deserialize)]
@@ -47,35 +38,43 @@ pub struct PutParams {
 pub async fn put(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
+    Version(version): Version,
     params: Result<Query<PutParams>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let version = match request_version(&headers) {
-        Ok(v) => v,
-        Err(e) => return e.into_response(),
-    };
-    let result = async {
-        let Query(params) = params.map_err(|e| IngestError::BadRequest(e.body_text()))?;
-        let id = params
-            .statement_id
-            .ok_or_else(|| IngestError::BadRequest("the statementId parameter is required".into()))?;
-        let id = Uuid::parse_str(&id)
-            .map_err(|_| IngestError::BadRequest(format!("statementId {id:?} is not a UUID")))?;
-        let body = read_body(body, state.max_body_bytes)?;
-        check_content_type(&headers)?;
-        let ctx = PrepareContext { version, stored_ms: lrs_common::now_ms(), authority: &principal.authority };
-        let prepared = prepare_put(&body, id, &ctx).inspect_err(|_| STATEMENTS.with_label_values(&["rejected"]).inc())?;
-        publish(&state, &principal, version, std::slice::from_ref(&prepared)).await?;
-        Ok::<_, IngestError>(StatusCode::NO_CONTENT.into_response())
-    };
-    result.await.unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, IngestError> {
+    let Query(params) = params.map_err(|e| IngestError::BadRequest(e.body_text()))?;
+    let id = params
+        .statement_id
+        .ok_or_else(|| IngestError::BadRequest("the statementId parameter is required".into()))?;
+    let id = Uuid::parse_str(&id).map_err(|_| IngestError::BadRequest(format!("statementId {id:?} is not a UUID")))?;
+    let prepared = receive(&state, &principal, version, &headers, body, |body, ctx| prepare_put(body, id, ctx))?;
+    publish(&state, &principal, version, std::slice::from_ref(&prepared)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Reads and checks the body, then prepares its statements with the LRS properties of this request.
+fn receive<T>(
+    state: &AppState,
+    principal: &Principal,
+    version: XapiVersion,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    prepare: impl FnOnce(&[u8], &PrepareContext) -> Result<T, xapi::ValidationError>,
+) -> Result<T, IngestError> {
+    let body = read_body(body, state.max_body_bytes)?;
+    check_content_type(headers)?;
+    let ctx = PrepareContext { version, stored_ms: lrs_common::now_ms(), authority: &principal.authority };
+    prepare(&body, &ctx).map_err(|e| {
+        STATEMENTS.with_label_values(&["rejected"]).inc();
+        IngestError::from(e)
+    })
 }
 
 async fn publish(
     state: &AppState,
     principal: &Principal,
-    version: xapi::XapiVersion,
+    version: XapiVersion,
     prepared: &[Prepared],
 ) -> Result<(), IngestError> {
     state.publisher.publish(&principal.store, version, prepared).await.map_err(IngestError::Unavailable)?;

@@ -3,11 +3,11 @@
 use crate::error::QueryError;
 use crate::AppState;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use lrs_common::auth::Principal;
-use lrs_common::http::{request_version, CONSISTENT_THROUGH_HEADER};
+use lrs_common::http::{Version, CONSISTENT_THROUGH_HEADER};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -30,12 +30,9 @@ struct StoredRow {
 pub async fn get(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    headers: HeaderMap,
+    Version(_): Version,
     params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if let Err(e) = request_version(&headers) {
-        return e.into_response();
-    }
     // The header goes on every answer, errors included: clients poll with it until a write shows up.
     let through = match state.consistency.through_ms().await {
         Ok(ms) => ms,

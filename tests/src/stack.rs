@@ -225,10 +225,18 @@ impl Stack {
         let partitions = metadata.topics().first().map(|t| t.partitions().len()).unwrap_or(0);
         (0..partitions as i32)
             .map(|p| {
-                consumer
-                    .fetch_watermarks(&self.settings.statements_topic, p, Duration::from_secs(10))
-                    .map(|(_, high)| high)
-                    .expect("watermarks")
+                // A just-created topic may not have elected its leaders yet: retry that for a while.
+                let deadline = Instant::now() + Duration::from_secs(20);
+                loop {
+                    match consumer.fetch_watermarks(&self.settings.statements_topic, p, Duration::from_secs(10)) {
+                        Ok((_, high)) => break high,
+                        Err(e) if Instant::now() < deadline => {
+                            eprintln!("watermarks of partition {p} not available yet: {e}");
+                            std::thread::sleep(Duration::from_millis(200));
+                        }
+                        Err(e) => panic!("watermarks of partition {p}: {e}"),
+                    }
+                }
             })
             .sum()
     }

@@ -114,3 +114,14 @@ pub async fn serve(
         }
     }
 }
+
+/// Extractor for the request's xAPI version; a missing or unsupported header rejects with 400.
+pub struct Version(pub XapiVersion);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Version {
+    type Rejection = VersionError;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        request_version(&parts.headers).map(Version)
+    }
+}
