@@ -67,7 +67,7 @@ impl Settings {
             max_body_bytes: parse(&get, "LRS_MAX_BODY_BYTES", "16777216")?,
             batch_max_rows: parse(&get, "LRS_BATCH_MAX_ROWS", "20000")?,
             batch_max_bytes: parse(&get, "LRS_BATCH_MAX_BYTES", "33554432")?,
-            batch_max_wait: Duration::from_millis(parse(&get, "LRS_BATCH_MAX_WAIT_MS", "200")?),
+            batch_max_wait: Duration::from_millis(parse(&get, "LRS_BATCH_MAX_WAIT_MS", "100")?),
             shutdown_grace: Duration::from_millis(parse(&get, "LRS_SHUTDOWN_GRACE_MS", "10000")?),
             public_url: get("LRS_PUBLIC_URL", &format!("http://{ingest_addr}")),
         })

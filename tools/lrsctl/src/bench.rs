@@ -62,7 +62,27 @@ pub async fn run(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
         .collect();
     let singles: Vec<Vec<u8>> = (0..o.singles).map(|i| body(&templates, i, 1, false)).collect();
 
-    println!("\n1. gateway, batches of {} statements, {} clients", o.batch_size, o.clients);
+    // The gateway on its own: the processor is paused (SIGSTOP) so it does not compete for the CPU; its
+    // backlog is then drained by the end-to-end phase.
+    let alone: Vec<Vec<u8>> = (0..o.batched.div_ceil(o.batch_size) / 2)
+        .map(|b| body(&templates, b * o.batch_size, o.batch_size, true))
+        .collect();
+    let alone_statements = alone.len() * o.batch_size;
+    let mut posted_alone = 0u64;
+    if signal_processor("STOP") {
+        println!("\n0. gateway alone (processor paused), batches of {} statements, {} clients", o.batch_size, o.clients * 2);
+        let started = Instant::now();
+        let posted = post_all(&client, alone, o.clients * 2).await?;
+        let elapsed = started.elapsed();
+        signal_processor("CONT");
+        report("batched", alone_statements, elapsed, &posted);
+        posted_alone = alone_statements as u64;
+    } else {
+        println!("\n0. gateway alone: skipped (no processor pid file under .data/run)");
+    }
+    let base_count = base_count + posted_alone;
+
+    println!("\n1. gateway, batches of {} statements, {} clients, everything running", o.batch_size, o.clients);
     let idle_lag = lag(&client, o.lag_samples / 2, &templates).await?;
     let started = Instant::now();
     let lag_under_load = {
@@ -269,13 +289,25 @@ fn percentile(values: &mut [Duration], p: f64) -> Duration {
     values[rank.min(values.len() - 1)]
 }
 
-fn peak_rss(name: &str) -> Option<u64> {
+/// The pid of a service started by deploy/local (from its pid file).
+fn pid_of(name: &str) -> Option<String> {
     let run = std::env::var("LRS_DATA_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.data"))
         .join("run");
     let pid = std::fs::read_to_string(run.join(format!("{name}.pid"))).ok()?;
-    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).ok()?;
+    Some(pid.trim().to_string())
+}
+
+fn signal_processor(signal: &str) -> bool {
+    pid_of("processor")
+        .map(|pid| std::process::Command::new("kill").arg(format!("-{signal}")).arg(pid).status().is_ok_and(|s| s.success()))
+        .unwrap_or(false)
+}
+
+fn peak_rss(name: &str) -> Option<u64> {
+    let pid = pid_of(name)?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
         .find(|l| l.starts_with("VmHWM:"))
