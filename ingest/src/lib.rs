@@ -5,11 +5,13 @@ mod error;
 mod metrics;
 mod publish;
 mod statements;
+mod visibility;
 #[cfg(test)]
 mod tests;
 
 pub use error::IngestError;
 pub use publish::{KafkaPublisher, Publish};
+pub use visibility::Visibility;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -23,6 +25,8 @@ pub struct AppState {
     pub credentials: Arc<Credentials>,
     pub publisher: Arc<dyn Publish>,
     pub max_body_bytes: usize,
+    /// Set in the visible acknowledgement mode.
+    pub visibility: Option<Arc<Visibility>>,
 }
 
 /// The xAPI write routes, without the health and metrics endpoints.
@@ -50,6 +54,9 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
         credentials: credentials.clone(),
         publisher: publisher.clone(),
         max_body_bytes: settings.max_body_bytes,
+        visibility: (settings.ack_mode == lrs_common::config::AckMode::Visible).then(|| {
+            Arc::new(Visibility::new(lrs_common::clickhouse::client(&settings), settings.visible_timeout))
+        }),
     };
     let mut router = xapi_router(state);
     if settings.single_node {
@@ -62,7 +69,7 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
         .route("/metrics", get(http::metrics_endpoint))
         .layer(axum::middleware::from_fn(http::version_header))
         .layer(axum::middleware::from_fn_with_state("ingest", lrs_common::metrics::track_http));
-    tracing::info!(addr = %listener.local_addr()?, single_node = settings.single_node, "ingest listening");
+    tracing::info!(addr = %listener.local_addr()?, single_node = settings.single_node, ack_mode = ?settings.ack_mode, "ingest listening");
     http::serve(listener, router, shutdown, settings.shutdown_grace).await?;
     publisher.flush(settings.shutdown_grace);
     tracing::info!("ingest stopped");

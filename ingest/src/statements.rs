@@ -79,6 +79,10 @@ async fn publish(
 ) -> Result<(), IngestError> {
     state.publisher.publish(&principal.store, version, prepared).await.map_err(IngestError::Unavailable)?;
     STATEMENTS.with_label_values(&["accepted"]).inc_by(prepared.len() as u64);
+    if let Some(visibility) = &state.visibility {
+        let ids: Vec<uuid::Uuid> = prepared.iter().map(|p| p.id).collect();
+        visibility.wait(&principal.store, &ids).await;
+    }
     Ok(())
 }
 

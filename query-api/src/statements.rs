@@ -76,11 +76,15 @@ async fn recent(state: &AppState, principal: &Principal, params: &Params) -> Res
     };
     let rows = state
         .clickhouse
+        // The newest ids first (reading only the narrow columns), then their JSON by primary key.
         .query(
-            "SELECT stored_ms, raw FROM (SELECT id, stored_ms, raw FROM statements WHERE store = ? \
+            "SELECT stored_ms, raw FROM (SELECT id, stored_ms, raw FROM statements WHERE store = ? AND id IN \
+             (SELECT id FROM statements WHERE store = ? ORDER BY stored_ms DESC LIMIT ?) \
              ORDER BY ver DESC LIMIT 1 BY id) ORDER BY stored_ms DESC LIMIT ?",
         )
         .bind(&*principal.store)
+        .bind(&*principal.store)
+        .bind(limit)
         .bind(limit)
         .fetch_all::<StoredRow>()
         .await?;

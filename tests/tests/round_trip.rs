@@ -116,3 +116,20 @@ async fn wait_through(stack: &Stack, ok: impl Fn(i64) -> bool, timeout: Duration
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visible_mode_answers_once_the_write_is_readable() {
+    let stack =
+        Stack::start_with(ProcessorMode::InProcess, |s| s.ack_mode = lrs_common::config::AckMode::Visible).await;
+    for n in 0..5 {
+        let batch: Vec<Value> = (0..20).map(|i| synthetic_statement(n * 20 + i)).collect();
+        let res = stack.post_statements(&json!(batch)).await;
+        assert_eq!(res.status(), 200);
+        let ids: Vec<String> = res.json().await.expect("ids");
+        for id in &ids {
+            let res = stack.get_statement(id).await;
+            assert_eq!(res.status(), 200, "statement {id} readable as soon as the POST was answered");
+        }
+    }
+    stack.shutdown().await;
+}

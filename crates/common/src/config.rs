@@ -29,6 +29,28 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// The public base URL, used for `more` links and the authority's homePage.
     pub public_url: String,
+    /// When the gateway answers a write: once Kafka has it (durable) or once it is queryable (visible).
+    pub ack_mode: AckMode,
+    /// In visible mode, how long a write may wait to become queryable before it is answered anyway.
+    pub visible_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckMode {
+    Durable,
+    Visible,
+}
+
+impl std::str::FromStr for AckMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "durable" => Ok(AckMode::Durable),
+            "visible" => Ok(AckMode::Visible),
+            other => Err(format!("{other:?} is neither durable nor visible")),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +92,8 @@ impl Settings {
             batch_max_wait: Duration::from_millis(parse(&get, "LRS_BATCH_MAX_WAIT_MS", "100")?),
             shutdown_grace: Duration::from_millis(parse(&get, "LRS_SHUTDOWN_GRACE_MS", "10000")?),
             public_url: get("LRS_PUBLIC_URL", &format!("http://{ingest_addr}")),
+            ack_mode: parse(&get, "LRS_ACK_MODE", "durable")?,
+            visible_timeout: Duration::from_millis(parse(&get, "LRS_VISIBLE_TIMEOUT_MS", "10000")?),
         })
     }
 }
@@ -98,6 +122,7 @@ mod tests {
         assert_eq!(s.ingest_addr.port(), 8080);
         assert_eq!(s.public_url, "http://127.0.0.1:8080");
         assert!(s.single_node);
+        assert_eq!(s.ack_mode, AckMode::Durable);
     }
 
     #[test]
