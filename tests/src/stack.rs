@@ -128,6 +128,17 @@ impl Stack {
         }
     }
 
+    /// SIGTERM to a child processor; returns how long it took to exit and whether it exited with success.
+    pub fn terminate_child_processor(&mut self) -> (Duration, bool) {
+        let Processor::Child(mut child) = std::mem::replace(&mut self.processor, Processor::Stopped) else {
+            panic!("no child processor running");
+        };
+        let started = Instant::now();
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let status = child.wait().expect("reaped");
+        (started.elapsed(), status.success())
+    }
+
     fn env(&self) -> Vec<(&'static str, String)> {
         let s = &self.settings;
         vec![

@@ -69,3 +69,25 @@ async fn killing_the_processor_loses_and_duplicates_nothing() {
     }
     stack.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_commits_and_exits_cleanly() {
+    let mut stack = Stack::start_with(ProcessorMode::Child, |s| s.batch_max_rows = 500).await;
+    let statements = real_statements(3_000);
+    for chunk in statements.chunks(100) {
+        assert_eq!(stack.post_statements(&json!(chunk)).await.status(), 200);
+    }
+    stack.wait_count(1_000, Duration::from_secs(60)).await;
+    let (took, success) = stack.terminate_child_processor();
+    assert!(success, "the processor exits with success on SIGTERM");
+    assert!(took < Duration::from_secs(10), "and within the shutdown grace ({took:?})");
+
+    // What it committed is not read again: a restarted processor finishes the rest without re-writing
+    // everything from the start.
+    let rows_before: u64 = stack.clickhouse.query("SELECT count() FROM statements").fetch_one().await.expect("count");
+    stack.start_processor(ProcessorMode::Child).await;
+    stack.wait_count(3_000, Duration::from_secs(60)).await;
+    let rows_after: u64 = stack.clickhouse.query("SELECT count() FROM statements").fetch_one().await.expect("count");
+    assert_eq!(rows_after, 3_000, "no record was written twice ({rows_before} rows before the restart)");
+    stack.shutdown().await;
+}
