@@ -81,7 +81,7 @@ async fn publish(
     STATEMENTS.with_label_values(&["accepted"]).inc_by(prepared.len() as u64);
     if let Some(visibility) = &state.visibility {
         let ids: Vec<uuid::Uuid> = prepared.iter().map(|p| p.id).collect();
-        visibility.wait(&principal.store, &ids).await;
+        visibility.wait(principal.store.clone(), &ids).await;
     }
     Ok(())
 }
