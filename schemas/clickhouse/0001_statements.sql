@@ -4,6 +4,8 @@
 -- ReplacingMergeTree collapses the copies in the background; unpartitioned so that all copies can merge.
 -- `raw` is the normalised statement exactly as served; the other columns are extracted from it by the
 -- processor for filtering. Timestamps are Int64 epoch milliseconds (portable to ClickHouse 18.16).
+-- Small granules: a lookup by id reads and decompresses one granule of `raw` (about 1.2 KB a row), so 512 rows
+-- cost ~0.6 MB where the default 8192 cost ~10 MB (100 ms on a 2-core machine).
 CREATE TABLE IF NOT EXISTS {db}.statements
 (
     store String,
@@ -24,7 +26,8 @@ CREATE TABLE IF NOT EXISTS {db}.statements
     written_ms Int64
 )
 ENGINE = ReplacingMergeTree(ver)
-ORDER BY (store, id);
+ORDER BY (store, id)
+SETTINGS index_granularity = 512;
 
 -- Progress of the processors, one row per statements-topic partition and observation: how far that
 -- partition is written and until when it is known complete. The query service takes the minimum over all

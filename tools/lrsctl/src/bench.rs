@@ -19,6 +19,9 @@ struct Options {
     clients: usize,
     lag_samples: usize,
     endpoint: String,
+    /// Measure the gateway alone by pausing the processor (off for the visible acknowledgement mode, where
+    /// a paused processor would hold every answer back).
+    gateway_alone: bool,
 }
 
 fn options(settings: &Settings, args: &[String]) -> anyhow::Result<Options> {
@@ -31,6 +34,7 @@ fn options(settings: &Settings, args: &[String]) -> anyhow::Result<Options> {
         clients: 8,
         lag_samples: 200,
         endpoint: format!("{}/xapi", settings.public_url.trim_end_matches('/')),
+        gateway_alone: true,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -43,6 +47,7 @@ fn options(settings: &Settings, args: &[String]) -> anyhow::Result<Options> {
             "--clients" => o.clients = value.parse()?,
             "--lag-samples" => o.lag_samples = value.parse()?,
             "--endpoint" => o.endpoint = value.trim_end_matches('/').to_string(),
+            "--gateway-alone" => o.gateway_alone = value.parse()?,
             _ => bail!("unknown option {flag}"),
         }
     }
@@ -69,7 +74,7 @@ pub async fn run(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
         .collect();
     let alone_statements = alone.len() * o.batch_size;
     let mut posted_alone = 0u64;
-    if signal_processor("STOP") {
+    if o.gateway_alone && signal_processor("STOP") {
         println!("\n0. gateway alone (processor paused), batches of {} statements, {} clients", o.batch_size, o.clients * 2);
         let started = Instant::now();
         let posted = post_all(&client, alone, o.clients * 2).await?;
@@ -78,7 +83,7 @@ pub async fn run(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
         report("batched", alone_statements, elapsed, &posted);
         posted_alone = alone_statements as u64;
     } else {
-        println!("\n0. gateway alone: skipped (no processor pid file under .data/run)");
+        println!("\n0. gateway alone: skipped (--gateway-alone false, or no processor pid file under .data/run)");
     }
     let base_count = base_count + posted_alone;
 

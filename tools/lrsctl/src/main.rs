@@ -16,7 +16,7 @@ async fn main() -> anyhow::Result<()> {
         Some("migrate") => migrate::run(&settings).await,
         Some("bench") => bench::run(&settings, &args[1..]).await,
         _ => {
-            eprintln!("usage: lrsctl migrate | lrsctl bench [--clients N] [--statements N] [--batch N]");
+            eprintln!("usage: lrsctl migrate | lrsctl bench [--clients N] [--statements N] [--batch N] [--singles N] [--lag-samples N] [--gateway-alone true|false] [--endpoint URL] [--data FILE]");
             std::process::exit(2);
         }
     }
