@@ -16,7 +16,7 @@ start() {
   "$BIN_DIR/lrsctl" migrate >>"$LOG_DIR/migrate.log" 2>&1 || { cat "$LOG_DIR/migrate.log"; exit 1; }
   for s in "${SERVICES[@]}"; do start_one "$s"; done
   local ingest=${LRS_INGEST_ADDR:-127.0.0.1:8080} query=${LRS_QUERY_ADDR:-127.0.0.1:8081} proc=${LRS_PROCESSOR_ADDR:-127.0.0.1:8082}
-  wait_http "http://$proc/health" 60 processor
+  wait_http "http://$proc/ready" 60 processor
   wait_http "http://$query/ready" 60 query
   wait_http "http://$ingest/ready" 60 ingest
 }

@@ -43,12 +43,7 @@ pub fn xapi_router(state: AppState) -> Router {
 
 /// Serves the gateway (and, in single-node mode, the query routes too) until `shutdown`.
 pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) -> anyhow::Result<()> {
-    let credentials = Arc::new(lrs_common::auth::Credentials::new().with(
-        &settings.dev_key,
-        &settings.dev_secret,
-        &settings.dev_store,
-        &settings.public_url,
-    ));
+    let credentials = Arc::new(Credentials::from_settings(&settings));
     let publisher = Arc::new(KafkaPublisher::new(&settings)?);
     let state = AppState {
         credentials: credentials.clone(),

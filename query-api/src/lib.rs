@@ -42,12 +42,7 @@ pub fn xapi_router(state: AppState) -> Router {
 }
 
 pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) -> anyhow::Result<()> {
-    let credentials = Arc::new(Credentials::new().with(
-        &settings.dev_key,
-        &settings.dev_secret,
-        &settings.dev_store,
-        &settings.public_url,
-    ));
+    let credentials = Arc::new(Credentials::from_settings(&settings));
     let state = AppState::new(&settings, credentials);
     let ready_client = state.clickhouse.clone();
     let router = xapi_router(state)

@@ -34,6 +34,11 @@ impl Credentials {
         Self::default()
     }
 
+    /// The credentials configured in `settings` (today the one dev credential and its store).
+    pub fn from_settings(settings: &crate::Settings) -> Self {
+        Self::new().with(&settings.dev_key, &settings.dev_secret, &settings.dev_store, &settings.public_url)
+    }
+
     /// Adds a key/secret pair for `store`; `home_page` is the account homePage of its authority Agent.
     pub fn with(mut self, key: &str, secret: &str, store: &str, home_page: &str) -> Self {
         let authority = json!({"objectType": "Agent", "name": key, "account": {"homePage": home_page, "name": key}});

@@ -6,6 +6,10 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub kafka_brokers: String,
+    /// Producer linger: how long records wait to share a broker request.
+    pub kafka_linger_ms: u64,
+    /// Replication factor `lrsctl migrate` creates topics with.
+    pub kafka_replication: i32,
     pub statements_topic: String,
     pub dead_letter_topic: String,
     pub consumer_group: String,
@@ -26,6 +30,8 @@ pub struct Settings {
     pub batch_max_rows: usize,
     pub batch_max_bytes: usize,
     pub batch_max_wait: Duration,
+    /// Allowance for gateway clocks and in-flight produces in consistency watermarks.
+    pub consistency_skew_ms: i64,
     pub shutdown_grace: Duration,
     /// The public base URL, used for `more` links and the authority's homePage.
     pub public_url: String,
@@ -72,6 +78,8 @@ impl Settings {
         let ingest_addr = parse(&get, "LRS_INGEST_ADDR", "127.0.0.1:8080")?;
         Ok(Settings {
             kafka_brokers: get("LRS_KAFKA_BROKERS", "127.0.0.1:9092"),
+            kafka_linger_ms: parse(&get, "LRS_KAFKA_LINGER_MS", "20")?,
+            kafka_replication: parse(&get, "LRS_KAFKA_REPLICATION", "1")?,
             statements_topic: get("LRS_STATEMENTS_TOPIC", "xapi-statements"),
             dead_letter_topic: get("LRS_DEAD_LETTER_TOPIC", "xapi-statements-dlq"),
             consumer_group: get("LRS_CONSUMER_GROUP", "lrs-processor"),
@@ -90,6 +98,7 @@ impl Settings {
             batch_max_rows: parse(&get, "LRS_BATCH_MAX_ROWS", "20000")?,
             batch_max_bytes: parse(&get, "LRS_BATCH_MAX_BYTES", "33554432")?,
             batch_max_wait: Duration::from_millis(parse(&get, "LRS_BATCH_MAX_WAIT_MS", "100")?),
+            consistency_skew_ms: parse(&get, "LRS_CONSISTENCY_SKEW_MS", "1000")?,
             shutdown_grace: Duration::from_millis(parse(&get, "LRS_SHUTDOWN_GRACE_MS", "10000")?),
             public_url: get("LRS_PUBLIC_URL", &format!("http://{ingest_addr}")),
             ack_mode: parse(&get, "LRS_ACK_MODE", "durable")?,

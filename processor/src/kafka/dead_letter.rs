@@ -3,7 +3,7 @@
 
 use crate::metrics::DEAD_LETTERS;
 use lrs_common::kafka::{self, LoggingContext, DLQ_REASON_HEADER, DLQ_SOURCE_HEADER};
-use lrs_common::Settings;
+use lrs_common::{Settings, Shutdown};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
@@ -19,8 +19,9 @@ impl DeadLetters {
         Ok(DeadLetters { producer: kafka::producer(settings, "lrs-processor-dlq")?, topic: settings.dead_letter_topic.clone() })
     }
 
-    /// Publishes `message` with `reason`, retrying until Kafka acknowledges it (the caller commits after).
-    pub async fn send<M: Message>(&self, message: &M, reason: &str, kind: &'static str) {
+    /// Publishes `message` with `reason`, retrying until Kafka acknowledges it (true: the caller may then commit
+    /// past it) or shutdown is triggered (false: the record stays uncommitted and is read again later).
+    pub async fn send<M: Message>(&self, message: &M, reason: &str, kind: &'static str, shutdown: &Shutdown) -> bool {
         let source = format!("{}/{}/{}", message.topic(), message.partition(), message.offset());
         let mut backoff = Duration::from_millis(100);
         loop {
@@ -43,11 +44,14 @@ impl DeadLetters {
                 Ok(_) => {
                     DEAD_LETTERS.with_label_values(&[kind]).inc();
                     tracing::warn!(source, reason, "record sent to the dead-letter topic");
-                    return;
+                    return true;
                 }
                 Err((e, _)) => {
                     tracing::error!(error = %e, source, "dead-letter publish failed, retrying");
-                    tokio::time::sleep(backoff).await;
+                    tokio::select! {
+                        _ = shutdown.wait() => return false,
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
                     backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
             }

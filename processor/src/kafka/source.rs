@@ -15,6 +15,7 @@ use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -40,6 +41,7 @@ pub async fn consume(
     sink: Arc<dyn RowSink>,
     dead_letters: DeadLetters,
     shutdown: Shutdown,
+    consuming: Arc<AtomicBool>,
 ) -> anyhow::Result<()> {
     let context = ProcessorContext::default();
     let consumer: StreamConsumer<ProcessorContext> = base_config(settings, "lrs-processor")
@@ -56,6 +58,9 @@ pub async fn consume(
     let topic = settings.statements_topic.clone();
     consumer.subscribe(&[&topic])?;
     tracing::info!(topic, group = settings.consumer_group, "consuming");
+    consuming.store(true, Ordering::Relaxed);
+    // Not ready once the loop has ended, however it ended.
+    let _not_consuming = scopeguard(move || consuming.store(false, Ordering::Relaxed));
 
     let mut state = LoopState {
         topic,
@@ -86,7 +91,7 @@ pub async fn consume(
                 }
             }
             received = consumer.recv() => match received {
-                Ok(message) => handle(&message, &mut batch, &dead_letters).await,
+                Ok(message) => handle(&message, &mut batch, &dead_letters, &shutdown).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "consume error");
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -134,7 +139,7 @@ pub async fn consume(
     Ok(())
 }
 
-async fn handle(message: &BorrowedMessage<'_>, batch: &mut Batch, dead_letters: &DeadLetters) {
+async fn handle(message: &BorrowedMessage<'_>, batch: &mut Batch, dead_letters: &DeadLetters, shutdown: &Shutdown) {
     CONSUMED.with_label_values(&[message.topic()]).inc();
     let at = Position { partition: message.partition(), offset: message.offset() };
     let store = message
@@ -150,8 +155,9 @@ async fn handle(message: &BorrowedMessage<'_>, batch: &mut Batch, dead_letters: 
                 DecodeError::MissingHeader(_) => "missing_header",
                 DecodeError::Statement(_) => "undecodable",
             };
-            dead_letters.send(message, &e.to_string(), kind).await;
-            batch.skip(at);
+            if dead_letters.send(message, &e.to_string(), kind, shutdown).await {
+                batch.skip(at);
+            }
         }
     }
 }
@@ -314,4 +320,17 @@ fn cached_watermarks(consumer: &StreamConsumer<ProcessorContext>, topic: &str, p
         )
     };
     (err == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR).then_some((low, high))
+}
+
+/// Runs `f` when dropped.
+fn scopeguard(f: impl FnOnce()) -> impl Drop {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Guard(Some(f))
 }

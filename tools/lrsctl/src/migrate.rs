@@ -4,8 +4,7 @@ use lrs_common::{clickhouse, kafka, Settings};
 pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     let applied = clickhouse::migrate::apply(&clickhouse::server_client(settings), &settings.clickhouse_database).await?;
     println!("clickhouse database {}: applied migrations {applied:?}", settings.clickhouse_database);
-    let replication: i32 = std::env::var("LRS_KAFKA_REPLICATION").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
-    let created = kafka::topics::ensure(settings, replication).await?;
+    let created = kafka::topics::ensure(settings, settings.kafka_replication).await?;
     println!("kafka topics created: {created:?} (existing ones kept)");
     Ok(())
 }

@@ -70,7 +70,7 @@ pub fn producer(settings: &Settings, client_id: &str) -> Result<FutureProducer<L
         .set("enable.idempotence", "true")
         .set("acks", "all")
         .set("compression.type", "lz4")
-        .set("linger.ms", std::env::var("LRS_KAFKA_LINGER_MS").unwrap_or_else(|_| "20".into()))
+        .set("linger.ms", settings.kafka_linger_ms.to_string())
         .set("batch.num.messages", "10000")
         .set("message.timeout.ms", "30000")
         .set("request.timeout.ms", "10000")
