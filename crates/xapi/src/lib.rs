@@ -2,13 +2,22 @@
 //! extracts from them for storage. Pure: nothing here does I/O, so every rule is unit-testable and the
 //! ingest gateway, the processor and the query service agree on one definition.
 
+pub mod activity;
 pub mod agent;
+pub mod compare;
+pub mod document;
+pub mod envelope;
 pub mod error;
 pub mod extract;
+pub mod format;
+pub mod index;
+pub mod multipart;
 pub mod prepare;
+pub mod signature;
 pub mod time;
 pub mod validate;
 pub mod version;
+mod walk;
 
 pub use error::ValidationError;
 pub use extract::{extract, StatementFields};

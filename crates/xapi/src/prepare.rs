@@ -33,6 +33,14 @@ pub struct PrepareContext<'a> {
 pub struct Prepared {
     pub id: Uuid,
     pub payload: Vec<u8>,
+    /// The statement's comparison hash as the client sent it (before the LRS properties), without its
+    /// timestamp: two statements with one id are "the same" (a no-op re-send, not a 409 conflict) when their
+    /// fingerprints agree and their timestamps do not differ.
+    pub fingerprint: u64,
+    /// Whether the client chose the id (only then can it collide with a stored statement).
+    pub client_id: bool,
+    /// The client's `timestamp` (epoch ms), compared apart from the fingerprint (see `compare`).
+    pub client_timestamp_ms: Option<i64>,
 }
 
 /// `POST /statements`: a single statement object or an array of them.
@@ -202,6 +210,7 @@ fn prepare_one(received: Received, put_id: Option<Uuid>, lrs: &LrsProperties) ->
     let ctx = lrs.ctx;
     let Received { mut value, text } = received;
     validate::statement(&value, ctx.version)?;
+    let (fingerprint, timestamp_ms) = crate::compare::fingerprint_and_timestamp(&value);
     let Value::Object(map) = &mut value else {
         return Err(ValidationError::new("", "a statement must be a JSON object"));
     };
@@ -226,8 +235,9 @@ fn prepare_one(received: Received, put_id: Option<Uuid>, lrs: &LrsProperties) ->
     } else {
         splice(text, map, id, id_present, lrs)?
     };
-    Ok(Prepared { id, payload })
+    Ok(Prepared { id, payload, fingerprint, client_id: id_present, client_timestamp_ms: timestamp_ms })
 }
+
 
 /// The client's text of the statement with the LRS properties appended before its closing brace.
 fn splice(
