@@ -12,6 +12,8 @@ pub struct Settings {
     pub kafka_replication: i32,
     pub statements_topic: String,
     pub dead_letter_topic: String,
+    /// Document write commands (State, Activity Profile, Agent Profile), applied by the processor.
+    pub documents_topic: String,
     pub consumer_group: String,
     pub clickhouse_url: String,
     pub clickhouse_database: String,
@@ -82,6 +84,7 @@ impl Settings {
             kafka_replication: parse(&get, "LRS_KAFKA_REPLICATION", "1")?,
             statements_topic: get("LRS_STATEMENTS_TOPIC", "xapi-statements"),
             dead_letter_topic: get("LRS_DEAD_LETTER_TOPIC", "xapi-statements-dlq"),
+            documents_topic: get("LRS_DOCUMENTS_TOPIC", "xapi-documents"),
             consumer_group: get("LRS_CONSUMER_GROUP", "lrs-processor"),
             clickhouse_url: get("LRS_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
             clickhouse_database: get("LRS_CLICKHOUSE_DATABASE", "lrs"),

@@ -9,6 +9,13 @@ use axum::Json;
 use serde_json::json;
 use xapi::XapiVersion;
 
+pub mod alternate;
+pub mod edge;
+pub mod form;
+pub mod versioning;
+
+pub use edge::edge;
+
 pub const VERSION_HEADER: &str = "x-experience-api-version";
 pub const CONSISTENT_THROUGH_HEADER: &str = "x-experience-api-consistent-through";
 
@@ -53,14 +60,9 @@ pub fn authenticate(credentials: &Credentials, headers: &HeaderMap) -> Result<Pr
 }
 
 /// Middleware: every response carries `X-Experience-API-Version`, echoing the request's version when it is
-/// one we speak and the newest otherwise.
+/// one we speak, otherwise the version the same client last spoke (see [`versioning`]).
 pub async fn version_header(req: Request<axum::body::Body>, next: Next) -> Response {
-    let version = req
-        .headers()
-        .get(VERSION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(XapiVersion::from_header)
-        .unwrap_or(XapiVersion::V2_0_0);
+    let version = versioning::response_version(req.headers());
     let mut res = next.run(req).await;
     res.headers_mut().insert(VERSION_HEADER, HeaderValue::from_static(version.header_value()));
     res

@@ -11,11 +11,15 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "statements",
-    sql: include_str!("../../../../schemas/clickhouse/0001_statements.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "statements", sql: include_str!("../../../../schemas/clickhouse/0001_statements.sql") },
+    Migration {
+        version: 2,
+        name: "statement_queries",
+        sql: include_str!("../../../../schemas/clickhouse/0002_statement_queries.sql"),
+    },
+    Migration { version: 3, name: "documents", sql: include_str!("../../../../schemas/clickhouse/0003_documents.sql") },
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
@@ -52,11 +56,12 @@ pub async fn apply(server: &Client, database: &str) -> Result<Vec<u32>, MigrateE
     for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
         for statement in statements(m.sql) {
             let sql = statement.replace("{db}", &db);
-            server
-                .query(&sql)
-                .execute()
-                .await
-                .map_err(|source| MigrateError::Step { version: m.version, name: m.name, source })?;
+            match server.query(&sql).execute().await {
+                Ok(()) => {}
+                // 18.16 has no `ADD COLUMN IF NOT EXISTS`: a repeated run finds the column already there.
+                Err(e) if is_add_column(&sql) && e.to_string().contains("already exists") => {}
+                Err(source) => return Err(MigrateError::Step { version: m.version, name: m.name, source }),
+            }
         }
         server
             .query(&format!("INSERT INTO {db}.schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)"))
@@ -68,6 +73,11 @@ pub async fn apply(server: &Client, database: &str) -> Result<Vec<u32>, MigrateE
         applied.push(m.version);
     }
     Ok(applied)
+}
+
+fn is_add_column(sql: &str) -> bool {
+    let upper = sql.to_ascii_uppercase();
+    upper.starts_with("ALTER TABLE") && upper.contains("ADD COLUMN")
 }
 
 /// Splits a migration file into statements: drops `--` comment lines, splits on `;` at line ends.
@@ -113,7 +123,7 @@ mod tests {
             last = m.version;
             for s in statements(m.sql) {
                 assert!(s.contains("{db}."), "every statement names {{db}}: {s}");
-                assert!(s.contains("IF NOT EXISTS"), "re-runnable: {s}");
+                assert!(s.contains("IF NOT EXISTS") || is_add_column(&s), "re-runnable: {s}");
             }
         }
     }

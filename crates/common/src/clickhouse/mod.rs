@@ -1,5 +1,6 @@
 //! ClickHouse: the client as every service builds it, and the schema migrations of `schemas/clickhouse/`.
 
+pub mod bytes;
 pub mod migrate;
 
 use crate::config::Settings;
@@ -28,6 +29,9 @@ pub fn server_client(settings: &Settings) -> Client {
         .with_user(&settings.clickhouse_user)
         .with_password(&settings.clickhouse_password)
         .with_compression(clickhouse::Compression::Lz4)
+        // Id lookups inline their ids (`id IN ('…', …)`): a processor batch can name 20,000 of them, past the
+        // default 256 KiB query text limit.
+        .with_setting("max_query_size", "16777216")
         .with_validation(false)
 }
 

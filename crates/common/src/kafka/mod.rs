@@ -16,6 +16,8 @@ use rdkafka::statistics::Statistics;
 pub const STORE_HEADER: &str = "lrs-store";
 /// Record header with the xAPI version of the request that wrote it.
 pub const VERSION_HEADER: &str = "lrs-xapi-version";
+/// Document write command record header: the JSON `xapi::document::Command` (the payload is the document).
+pub const DOCUMENT_COMMAND_HEADER: &str = "lrs-document-command";
 /// Dead-letter record header: why the processor could not use the record.
 pub const DLQ_REASON_HEADER: &str = "lrs-dlq-reason";
 /// Dead-letter record headers: where the record came from.
@@ -76,6 +78,6 @@ pub fn producer(settings: &Settings, client_id: &str) -> Result<FutureProducer<L
         .set("request.timeout.ms", "10000")
         .set("queue.buffering.max.messages", "1000000")
         .set("queue.buffering.max.kbytes", "1048576")
-        .set("message.max.bytes", "8388608")
+        .set("message.max.bytes", "33554432")
         .create_with_context(LoggingContext)
 }

@@ -22,6 +22,7 @@ pub struct TopicSpec {
 pub struct TopicSpecs {
     pub statements: TopicSpec,
     pub dead_letter: TopicSpec,
+    pub documents: TopicSpec,
 }
 
 pub fn specs() -> Result<TopicSpecs, serde_json::Error> {
@@ -38,12 +39,16 @@ pub enum TopicError {
     Create { topic: String, code: RDKafkaErrorCode },
 }
 
-/// Creates the statements and dead-letter topics named in `settings`, with `replication` replicas.
+/// Creates the statements, dead-letter and documents topics named in `settings`, with `replication` replicas.
 /// Returns the names of the topics it created.
 pub async fn ensure(settings: &Settings, replication: i32) -> Result<Vec<String>, TopicError> {
     let specs = specs()?;
     let admin: AdminClient<DefaultClientContext> = crate::kafka::base_config(settings, "lrs-migrate").create()?;
-    let wanted = [(&settings.statements_topic, &specs.statements), (&settings.dead_letter_topic, &specs.dead_letter)];
+    let wanted = [
+        (&settings.statements_topic, &specs.statements),
+        (&settings.dead_letter_topic, &specs.dead_letter),
+        (&settings.documents_topic, &specs.documents),
+    ];
     let configs: Vec<BTreeMap<String, String>> = wanted.iter().map(|(_, spec)| config_for(spec, replication)).collect();
     let new_topics: Vec<NewTopic> = wanted
         .iter()
@@ -93,5 +98,6 @@ mod tests {
         let specs = super::specs().expect("valid topics.json");
         assert!(specs.statements.partitions > 1, "statements need several partitions to scale out");
         assert!(specs.dead_letter.partitions >= 1);
+        assert!(specs.documents.partitions >= 1);
     }
 }
