@@ -1,8 +1,7 @@
 //! A batch of rows on its way to ClickHouse, with the Kafka progress it represents: per partition, the next
 //! offset to commit once the batch is written, and the newest `stored` time it contains.
 
-use crate::clickhouse::rows::StatementRow;
-use crate::transform::Position;
+use crate::transform::{Position, RecordRows};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -15,7 +14,9 @@ pub struct Limits {
 
 #[derive(Debug, Default)]
 pub struct Batch {
-    pub rows: Vec<StatementRow>,
+    /// The rows of each record, with the partition it came from.
+    pub records: Vec<(i32, RecordRows)>,
+    statements: usize,
     bytes: usize,
     /// Partition -> the offset after the last record this batch covers (what to commit once written).
     pub next_offsets: BTreeMap<i32, i64>,
@@ -25,11 +26,14 @@ pub struct Batch {
 }
 
 impl Batch {
-    pub fn push(&mut self, row: StatementRow, at: Position) {
-        self.bytes += row.raw.len() + 256;
-        let stored = self.newest_stored.entry(at.partition).or_insert(row.stored_ms);
-        *stored = (*stored).max(row.stored_ms);
-        self.rows.push(row);
+    pub fn push(&mut self, rows: RecordRows, at: Position) {
+        self.bytes += rows.bytes();
+        self.statements += rows.statements.len();
+        if let Some(newest) = rows.statements.iter().map(|s| s.stored_ms).max() {
+            let stored = self.newest_stored.entry(at.partition).or_insert(newest);
+            *stored = (*stored).max(newest);
+        }
+        self.records.push((at.partition, rows));
         self.advance(at);
     }
 
@@ -48,12 +52,13 @@ impl Batch {
         self.next_offsets.is_empty()
     }
 
+    /// Statements in the batch.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.statements
     }
 
     pub fn is_full(&self, limits: &Limits) -> bool {
-        self.rows.len() >= limits.max_rows || self.bytes >= limits.max_bytes
+        self.statements >= limits.max_rows || self.bytes >= limits.max_bytes
     }
 
     /// When this batch must be written even if it is not full.
@@ -68,12 +73,13 @@ impl Batch {
     /// Forgets what came from partitions this consumer no longer owns: their new owner re-reads them from
     /// the last committed offset, and writes are idempotent, so nothing is lost by dropping them here.
     pub fn drop_partitions(&mut self, revoked: &[i32]) {
-        self.rows.retain(|r| !revoked.contains(&r.kafka_partition));
+        self.records.retain(|(p, _)| !revoked.contains(p));
         for p in revoked {
             self.next_offsets.remove(p);
             self.newest_stored.remove(p);
         }
-        self.bytes = self.rows.iter().map(|r| r.raw.len() + 256).sum();
+        self.bytes = self.records.iter().map(|(_, r)| r.bytes()).sum();
+        self.statements = self.records.iter().map(|(_, r)| r.statements.len()).sum();
         if self.next_offsets.is_empty() {
             self.started = None;
         }
@@ -84,8 +90,9 @@ impl Batch {
 mod tests {
     use super::*;
 
-    fn row(partition: i32, offset: i64, stored_ms: i64) -> StatementRow {
-        StatementRow {
+    fn row(_partition: i32, offset: i64, stored_ms: i64) -> RecordRows {
+        let mut rows = RecordRows::default();
+        rows.statements.push(crate::clickhouse::rows::StatementRow {
             store: "s".into(),
             id: uuid::Uuid::new_v4(),
             ver: u64::MAX - offset as u64,
@@ -99,10 +106,12 @@ mod tests {
             voided_id: uuid::Uuid::nil(),
             version: "1.0.0".into(),
             raw: "{}".into(),
-            kafka_partition: partition,
+            kafka_partition: 0,
             kafka_offset: offset,
             written_ms: 0,
-        }
+            fingerprint: 0,
+        });
+        rows
     }
 
     fn limits() -> Limits {

@@ -4,8 +4,10 @@
 
 pub mod batch;
 pub mod clickhouse;
+pub mod documents;
 pub mod kafka;
 mod metrics;
+pub mod refs;
 pub mod transform;
 pub mod watermark;
 
@@ -39,8 +41,10 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
         .layer(axum::middleware::from_fn_with_state("processor", lrs_common::metrics::track_http));
     tracing::info!(addr = %listener.local_addr()?, "processor metrics listening");
     let server = tokio::spawn(http::serve(listener, router, shutdown.clone(), settings.shutdown_grace));
+    let documents = documents::spawn(settings.clone(), shutdown.clone());
     let result = kafka::consume(&settings, config, sink, dead_letters, shutdown.clone(), consuming).await;
     shutdown.trigger();
+    documents.join().await;
     let _ = server.await;
     tracing::info!("processor stopped");
     result

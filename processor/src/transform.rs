@@ -1,9 +1,13 @@
-//! The pure part of the processor: one Kafka record in, one ClickHouse row out (or the reason it cannot be
-//! used, which sends the record to the dead-letter topic).
+//! The pure part of the processor: one Kafka record (the envelope of one write request) in, the rows of every
+//! table out, or the reason the record cannot be used (it then goes to the dead-letter topic whole: a request
+//! is stored entirely or not at all).
 
-use crate::clickhouse::rows::StatementRow;
+use crate::clickhouse::rows::{ActivityRow, AgentRow, AttachmentRow, IndexRow, RefRow, StatementRow, VoidRow};
+use serde_json::Value;
+use uuid::Uuid;
+use xapi::index::Facts;
 
-/// Where a record came from; the offset orders the copies of one statement id (first write wins).
+/// Where a record came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
     pub partition: i32,
@@ -17,77 +21,280 @@ pub enum DecodeError {
     #[error("record has no {0} header")]
     MissingHeader(&'static str),
     #[error("{0}")]
-    Statement(#[from] xapi::extract::ExtractError),
+    Envelope(#[from] xapi::envelope::EnvelopeError),
+    #[error("statement {index}: {error}")]
+    Statement { index: usize, error: xapi::extract::ExtractError },
 }
 
-/// Turns a published statement into its row. `store` is the record's store header.
-pub fn to_row(store: Option<&str>, payload: Option<&[u8]>, at: Position, written_ms: i64) -> Result<StatementRow, DecodeError> {
+/// The rows of one record.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct RecordRows {
+    pub statements: Vec<StatementRow>,
+    pub index: Vec<IndexRow>,
+    pub voids: Vec<VoidRow>,
+    /// This record's StatementRef statements, by target (also written to `statement_refs`).
+    pub refs: Vec<RefRow>,
+    pub attachments: Vec<AttachmentRow>,
+    pub activities: Vec<ActivityRow>,
+    pub agents: Vec<AgentRow>,
+}
+
+impl RecordRows {
+    pub fn bytes(&self) -> usize {
+        self.statements.iter().map(|s| s.raw.len() + 256).sum::<usize>()
+            + self.index.len() * 128
+            + self.attachments.iter().map(|a| a.content.len() + 128).sum::<usize>()
+    }
+}
+
+/// The version of a statement row: earlier `stored` is higher, so readers taking the highest version keep the
+/// first write of an id wherever its copies landed. Records stored in the same millisecond are ordered by a
+/// value derived from their position, so every reader and every redelivery agrees on the winner.
+pub fn version_of(stored_ms: i64, at: Position) -> u64 {
+    const STORED_BITS: u32 = 43;
+    const TIE_BITS: u32 = 20;
+    let stored = stored_ms.clamp(0, (1 << STORED_BITS) - 1) as u64;
+    let mix = (at.partition as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (at.offset as u64);
+    let tie = mix & ((1 << TIE_BITS) - 1);
+    ((((1u64 << STORED_BITS) - 1) - stored) << TIE_BITS) | (((1 << TIE_BITS) - 1) - tie)
+}
+
+/// Turns a published envelope into rows. `store` is the record's store header.
+pub fn to_rows(store: Option<&str>, payload: Option<&[u8]>, at: Position, written_ms: i64) -> Result<RecordRows, DecodeError> {
     let store = store.filter(|s| !s.is_empty()).ok_or(DecodeError::MissingHeader(lrs_common::kafka::STORE_HEADER))?;
     let payload = payload.ok_or(DecodeError::NoPayload)?;
-    let f = xapi::extract(payload)?;
-    let raw = std::str::from_utf8(payload)
-        .map_err(|_| DecodeError::Statement(xapi::extract::ExtractError::Json("payload is not UTF-8".into())))?;
-    Ok(StatementRow {
+    let envelope = xapi::envelope::decode(payload)?;
+    let mut out = RecordRows::default();
+    let mut stored_ms = 0;
+    for (index, s) in envelope.statements.iter().enumerate() {
+        let bad = |error| DecodeError::Statement { index, error };
+        let f = xapi::extract(s.json).map_err(bad)?;
+        let raw = std::str::from_utf8(s.json).map_err(|_| bad(xapi::extract::ExtractError::Json("not UTF-8".into())))?;
+        let value: Value = serde_json::from_str(raw).map_err(|e| bad(xapi::extract::ExtractError::Json(e.to_string())))?;
+        let facts = xapi::index::facts(&value);
+        let ver = version_of(f.stored_ms, at);
+        stored_ms = f.stored_ms;
+        let subject = Subject { id: f.id, stored_ms: f.stored_ms, ver, voiding: f.voided_id.is_some() };
+        let target = Target { verb_id: &f.verb_id, registration: f.registration.unwrap_or_default(), facts: &facts };
+        index_rows(store, &subject, Uuid::nil(), &target, &mut out.index);
+        if let Some(voided) = f.voided_id {
+            out.voids.push(VoidRow { store: store.to_string(), target: voided, voiding_id: f.id, ver });
+        }
+        if let Some(target) = facts.statement_ref {
+            out.refs.push(RefRow {
+                store: store.to_string(),
+                target,
+                referrer: f.id,
+                referrer_stored_ms: f.stored_ms,
+                referrer_ver: ver,
+                referrer_voiding: subject.voiding as u8,
+            });
+        }
+        for (activity_id, definition) in &facts.activity_definitions {
+            let definition = if definition.is_null() { String::new() } else { definition.to_string() };
+            out.activities.push(ActivityRow {
+                store: store.to_string(),
+                activity_id: activity_id.clone(),
+                definition_hash: fnv1a(definition.as_bytes()),
+                stored_ms: f.stored_ms,
+                statement_id: f.id,
+                definition,
+            });
+        }
+        for (key, agent) in &facts.named_agents {
+            out.agents.push(AgentRow { store: store.to_string(), key: key.clone(), agent: agent.to_string(), stored_ms: f.stored_ms });
+        }
+        out.statements.push(StatementRow {
+            store: store.to_string(),
+            id: f.id,
+            ver,
+            stored_ms: f.stored_ms,
+            timestamp_ms: f.timestamp_ms,
+            verb_id: f.verb_id,
+            actor_key: f.actor_key,
+            object_type: f.object_type.as_str().to_string(),
+            object_id: f.object_id,
+            registration: f.registration.unwrap_or_default(),
+            voided_id: f.voided_id.unwrap_or_default(),
+            version: f.version,
+            raw: raw.to_string(),
+            kafka_partition: at.partition,
+            kafka_offset: at.offset,
+            written_ms,
+            fingerprint: s.fingerprint,
+        });
+    }
+    for a in &envelope.attachments {
+        out.attachments.push(AttachmentRow {
+            store: store.to_string(),
+            sha2: a.sha2.to_string(),
+            content_type: a.content_type.to_string(),
+            content: a.content.to_vec(),
+            stored_ms,
+        });
+    }
+    Ok(out)
+}
+
+/// A stable 64-bit hash (FNV-1a): the same text gives the same row key in every processor and every build.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ *b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// Keeps one row per key (the last pushed, which carries the newest `stored` within a batch): a batch of a
+/// popular activity or agent writes it once, not once per statement.
+pub fn dedup_by<T, K: std::hash::Hash + Eq>(rows: &mut Vec<T>, key: impl Fn(&T) -> K) {
+    let mut seen = std::collections::HashSet::with_capacity(rows.len());
+    let mut kept: Vec<T> = Vec::with_capacity(rows.len());
+    for row in std::mem::take(rows).into_iter().rev() {
+        if seen.insert(key(&row)) {
+            kept.push(row);
+        }
+    }
+    kept.reverse();
+    *rows = kept;
+}
+
+/// The statement a set of index rows returns.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject {
+    pub id: Uuid,
+    pub stored_ms: i64,
+    pub ver: u64,
+    pub voiding: bool,
+}
+
+/// The statement whose properties the rows' filters match: the subject itself, or its StatementRef target.
+pub struct Target<'a> {
+    pub verb_id: &'a str,
+    pub registration: Uuid,
+    pub facts: &'a Facts,
+}
+
+/// The index rows of `subject` matched through `target` (`via` = nil: its own rows, which alone carry the
+/// store's timeline, `all`; otherwise the target's id).
+pub fn index_rows(store: &str, subject: &Subject, via: Uuid, target: &Target, out: &mut Vec<IndexRow>) {
+    let row = |dim: &'static str, key: &str| IndexRow {
         store: store.to_string(),
-        id: f.id,
-        ver: u64::MAX - at.offset.max(0) as u64,
-        stored_ms: f.stored_ms,
-        timestamp_ms: f.timestamp_ms,
-        verb_id: f.verb_id,
-        actor_key: f.actor_key,
-        object_type: f.object_type.as_str().to_string(),
-        object_id: f.object_id,
-        registration: f.registration.unwrap_or_default(),
-        voided_id: f.voided_id.unwrap_or_default(),
-        version: f.version,
-        raw: raw.to_string(),
-        kafka_partition: at.partition,
-        kafka_offset: at.offset,
-        written_ms,
-    })
+        dim,
+        key: key.to_string(),
+        stored_ms: subject.stored_ms,
+        id: subject.id,
+        via,
+        ver: subject.ver,
+        voiding: subject.voiding as u8,
+        verb_id: target.verb_id.to_string(),
+        agents: target.facts.agents.clone(),
+        related_agents: target.facts.related_agents.clone(),
+        activity: target.facts.activity.clone(),
+        related_activities: target.facts.related_activities.clone(),
+        registration: target.registration,
+    };
+    if via.is_nil() {
+        out.push(row("all", ""));
+    }
+    out.push(row("verb", target.verb_id));
+    for key in &target.facts.related_agents {
+        out.push(row("agent", key));
+    }
+    for key in &target.facts.related_activities {
+        out.push(row("activity", key));
+    }
+    if !target.registration.is_nil() {
+        out.push(row("registration", &target.registration.hyphenated().to_string()));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use xapi::envelope::{Envelope, EnvelopeAttachment, EnvelopeStatement};
 
     const AT: Position = Position { partition: 3, offset: 41 };
 
     fn statement() -> String {
-        r#"{"id":"9dc99b37-e920-4a68-a066-917faca28949","stored":"2024-01-02T03:04:05.678Z","timestamp":"2024-01-02T03:04:05.000Z","version":"1.0.0","actor":{"mbox":"mailto:a@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"http://example.com/c"}}"#.to_string()
+        r#"{"id":"9dc99b37-e920-4a68-a066-917faca28949","stored":"2024-01-02T03:04:05.678Z","timestamp":"2024-01-02T03:04:05.000Z","version":"1.0.0","actor":{"mbox":"mailto:a@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"http://example.com/c"},"context":{"registration":"ec531277-b57b-4c15-8d91-d292c5b2b8f7"}}"#.to_string()
+    }
+
+    fn envelope(statements: &[&str]) -> Vec<u8> {
+        Envelope {
+            statements: statements.iter().map(|s| EnvelopeStatement { fingerprint: 5, json: s.as_bytes() }).collect(),
+            attachments: vec![],
+        }
+        .encode()
     }
 
     #[test]
-    fn a_statement_becomes_a_row() {
+    fn a_statement_becomes_rows() {
         let raw = statement();
-        let row = to_row(Some("default"), Some(raw.as_bytes()), AT, 7).expect("row");
+        let rows = to_rows(Some("default"), Some(&envelope(&[&raw])), AT, 7).expect("rows");
+        let row = &rows.statements[0];
         assert_eq!(row.store, "default");
-        assert_eq!(row.raw, raw, "the stored JSON is the record, byte for byte");
-        assert_eq!(row.ver, u64::MAX - 41);
+        assert_eq!(row.raw, raw, "the stored JSON is the published statement, byte for byte");
+        assert_eq!(row.fingerprint, 5);
         assert_eq!(row.kafka_partition, 3);
         assert_eq!(row.actor_key, "mbox:mailto:a@example.com");
-        assert_eq!(row.object_type, "Activity");
-        assert!(row.registration.is_nil());
+        let dims: Vec<(&str, &str)> = rows.index.iter().map(|r| (r.dim, r.key.as_str())).collect();
+        assert_eq!(
+            dims,
+            vec![
+                ("all", ""),
+                ("verb", "http://adlnet.gov/expapi/verbs/completed"),
+                ("agent", "mbox:mailto:a@example.com"),
+                ("activity", "http://example.com/c"),
+                ("registration", "ec531277-b57b-4c15-8d91-d292c5b2b8f7"),
+            ]
+        );
+        assert!(rows.index.iter().all(|r| r.via.is_nil() && r.ver == row.ver && r.voiding == 0));
+        assert_eq!(rows.activities.len(), 1);
+        assert_eq!(rows.agents.len(), 1);
+        assert!(rows.voids.is_empty() && rows.refs.is_empty());
     }
 
     #[test]
-    fn earlier_offsets_win() {
+    fn voiding_statements_write_a_void_and_a_ref() {
+        let raw = r#"{"id":"11111111-e920-4a68-a066-917faca28949","stored":"2024-01-02T03:04:05.678Z","actor":{"mbox":"mailto:a@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/voided"},"object":{"objectType":"StatementRef","id":"9dc99b37-e920-4a68-a066-917faca28949"}}"#;
+        let rows = to_rows(Some("s"), Some(&envelope(&[raw])), AT, 0).expect("rows");
+        assert_eq!(rows.voids.len(), 1);
+        assert_eq!(rows.voids[0].target.to_string(), "9dc99b37-e920-4a68-a066-917faca28949");
+        assert_eq!(rows.refs.len(), 1);
+        assert_eq!(rows.refs[0].referrer_voiding, 1);
+        assert!(rows.index.iter().all(|r| r.voiding == 1));
+    }
+
+    #[test]
+    fn earlier_stored_wins_and_ties_are_deterministic() {
+        let a = version_of(1_000, Position { partition: 5, offset: 900 });
+        let b = version_of(1_001, Position { partition: 0, offset: 1 });
+        assert!(a > b);
+        assert_eq!(version_of(1_000, AT), version_of(1_000, AT));
+        assert_ne!(version_of(1_000, AT), version_of(1_000, Position { partition: 3, offset: 42 }));
+    }
+
+    #[test]
+    fn attachments_ride_along() {
         let raw = statement();
-        let first = to_row(Some("s"), Some(raw.as_bytes()), Position { partition: 0, offset: 1 }, 0).expect("row");
-        let later = to_row(Some("s"), Some(raw.as_bytes()), Position { partition: 0, offset: 2 }, 0).expect("row");
-        assert!(first.ver > later.ver);
+        let bytes = Envelope {
+            statements: vec![EnvelopeStatement { fingerprint: 0, json: raw.as_bytes() }],
+            attachments: vec![EnvelopeAttachment { sha2: "ab", content_type: "text/plain", content: b"hi" }],
+        }
+        .encode();
+        let rows = to_rows(Some("s"), Some(&bytes), AT, 0).expect("rows");
+        assert_eq!(rows.attachments[0].content, b"hi");
+        assert_eq!(rows.attachments[0].stored_ms, rows.statements[0].stored_ms);
     }
 
     #[test]
     fn unusable_records_say_why() {
-        let raw = statement();
-        assert_eq!(to_row(None, Some(raw.as_bytes()), AT, 0), Err(DecodeError::MissingHeader("lrs-store")));
-        assert_eq!(to_row(Some("s"), None, AT, 0), Err(DecodeError::NoPayload));
-        assert!(to_row(Some("s"), Some(b"not json"), AT, 0).is_err());
-        assert!(to_row(Some("s"), Some(&[0xff, 0x00]), AT, 0).is_err());
+        let ok = envelope(&[&statement()]);
+        assert_eq!(to_rows(None, Some(&ok), AT, 0), Err(DecodeError::MissingHeader("lrs-store")));
+        assert_eq!(to_rows(Some("s"), None, AT, 0), Err(DecodeError::NoPayload));
+        assert!(matches!(to_rows(Some("s"), Some(b"not json"), AT, 0), Err(DecodeError::Envelope(_))));
+        assert!(matches!(to_rows(Some("s"), Some(&envelope(&["{}"])), AT, 0), Err(DecodeError::Statement { index: 0, .. })));
+        assert!(to_rows(Some("s"), Some(&envelope(&[&statement(), "\u{ff}"])), AT, 0).is_err());
     }
 
-    /// Every example statement in `schemas/examples/` must turn into a row.
+    /// Every example statement in `schemas/examples/` must turn into rows.
     #[test]
     fn every_schema_example_decodes() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/examples");
@@ -95,8 +302,9 @@ mod tests {
         for entry in std::fs::read_dir(dir).expect("schemas/examples exists") {
             let path = entry.expect("entry").path();
             let bytes = std::fs::read(&path).expect("readable");
-            let row = to_row(Some("default"), Some(&bytes), AT, 0);
-            assert!(row.is_ok(), "{}: {:?}", path.display(), row.err());
+            let text = String::from_utf8(bytes).expect("utf-8");
+            let rows = to_rows(Some("default"), Some(&envelope(&[&text])), AT, 0);
+            assert!(rows.is_ok(), "{}: {:?}", path.display(), rows.err());
             n += 1;
         }
         assert!(n > 0);

@@ -1,6 +1,6 @@
 //! Rows as the processor writes them (column names match `schemas/clickhouse/`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, clickhouse::Row)]
@@ -24,6 +24,80 @@ pub struct StatementRow {
     pub kafka_partition: i32,
     pub kafka_offset: i64,
     pub written_ms: i64,
+    pub fingerprint: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, clickhouse::Row)]
+pub struct IndexRow {
+    pub store: String,
+    pub dim: &'static str,
+    pub key: String,
+    pub stored_ms: i64,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub id: Uuid,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub via: Uuid,
+    pub ver: u64,
+    pub voiding: u8,
+    pub verb_id: String,
+    pub agents: Vec<String>,
+    pub related_agents: Vec<String>,
+    pub activity: String,
+    pub related_activities: Vec<String>,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub registration: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, clickhouse::Row)]
+pub struct VoidRow {
+    pub store: String,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub target: Uuid,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub voiding_id: Uuid,
+    pub ver: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, clickhouse::Row)]
+pub struct RefRow {
+    pub store: String,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub target: Uuid,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub referrer: Uuid,
+    pub referrer_stored_ms: i64,
+    pub referrer_ver: u64,
+    pub referrer_voiding: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, clickhouse::Row)]
+pub struct AttachmentRow {
+    pub store: String,
+    pub sha2: String,
+    pub content_type: String,
+    /// Binary content; ClickHouse Strings are byte strings.
+    #[serde(with = "serde_bytes_as_string")]
+    pub content: Vec<u8>,
+    pub stored_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, clickhouse::Row)]
+pub struct ActivityRow {
+    pub store: String,
+    pub activity_id: String,
+    pub definition_hash: u64,
+    pub stored_ms: i64,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub statement_id: Uuid,
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, clickhouse::Row)]
+pub struct AgentRow {
+    pub store: String,
+    pub key: String,
+    pub agent: String,
+    pub stored_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, clickhouse::Row)]
@@ -34,4 +108,11 @@ pub struct WatermarkRow {
     pub next_offset: i64,
     pub through_ms: i64,
     pub observed_ms: i64,
+}
+
+/// RowBinary writes a String as its length and bytes, so raw bytes serialise as one.
+mod serde_bytes_as_string {
+    pub fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(bytes)
+    }
 }

@@ -1,4 +1,6 @@
-use super::rows::{StatementRow, WatermarkRow};
+use super::rows::{RefRow, WatermarkRow};
+use crate::transform::RecordRows;
+use uuid::Uuid;
 use crate::metrics::{INSERT_BATCHES, INSERT_ERRORS, INSERT_LATENCY, INSERT_ROWS};
 use futures::future::BoxFuture;
 use std::time::{Duration, Instant};
@@ -19,10 +21,37 @@ impl SinkError {
     }
 }
 
-/// Where the processor's rows go. One call writes one whole batch or fails as a whole.
+/// Where the processor's rows go, and the reads it needs to link StatementRefs. A write of a batch's tables
+/// either succeeds or is retried whole: every row is idempotent.
 pub trait RowSink: Send + Sync + 'static {
-    fn write_statements<'a>(&'a self, rows: &'a [StatementRow]) -> BoxFuture<'a, Result<(), SinkError>>;
+    fn write_tables<'a>(&'a self, tables: &'a RecordRows) -> BoxFuture<'a, Result<(), SinkError>>;
     fn write_watermarks<'a>(&'a self, rows: &'a [WatermarkRow]) -> BoxFuture<'a, Result<(), SinkError>>;
+    /// The stored JSON of the winning copy of each of `ids` that exists.
+    fn statements_by_id<'a>(&'a self, store: &'a str, ids: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, SinkError>>;
+    /// Stored statements whose object is a StatementRef to one of `targets`.
+    fn referrers_of<'a>(&'a self, store: &'a str, targets: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<RefRow>, SinkError>>;
+}
+
+#[derive(clickhouse::Row, serde::Deserialize)]
+struct IdRaw {
+    #[serde(with = "clickhouse::serde::uuid")]
+    id: Uuid,
+    raw: String,
+}
+
+/// `'…', …` for an IN list on a UUID column (hyphenated UUIDs need no escaping; ClickHouse converts the
+/// literals once for the set).
+fn uuid_list(ids: &[Uuid]) -> String {
+    let mut out = String::with_capacity(ids.len() * 39);
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('\'');
+        out.push_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+        out.push('\'');
+    }
+    out
 }
 
 pub struct ClickHouseSink {
@@ -68,8 +97,68 @@ impl ClickHouseSink {
 }
 
 impl RowSink for ClickHouseSink {
-    fn write_statements<'a>(&'a self, rows: &'a [StatementRow]) -> BoxFuture<'a, Result<(), SinkError>> {
-        Box::pin(self.insert("statements", rows))
+    /// Statements go last: a statement row present means everything it implies (index, voids, attachments) is
+    /// written, which is what the visible acknowledgement mode and the lists (index first, then statements)
+    /// rely on.
+    fn write_tables<'a>(&'a self, t: &'a RecordRows) -> BoxFuture<'a, Result<(), SinkError>> {
+        Box::pin(async move {
+            if !t.attachments.is_empty() {
+                self.insert("attachments", &t.attachments).await?;
+            }
+            if !t.activities.is_empty() {
+                self.insert("activities", &t.activities).await?;
+            }
+            if !t.agents.is_empty() {
+                self.insert("agents", &t.agents).await?;
+            }
+            if !t.refs.is_empty() {
+                self.insert("statement_refs", &t.refs).await?;
+            }
+            if !t.voids.is_empty() {
+                self.insert("voids", &t.voids).await?;
+            }
+            if !t.index.is_empty() {
+                self.insert("statement_index", &t.index).await?;
+            }
+            if !t.statements.is_empty() {
+                self.insert("statements", &t.statements).await?;
+            }
+            Ok(())
+        })
+    }
+
+    fn statements_by_id<'a>(&'a self, store: &'a str, ids: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, SinkError>> {
+        Box::pin(async move {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let sql = format!(
+                "SELECT id, argMax(raw, ver) AS raw FROM statements WHERE store = ? AND id IN ({}) GROUP BY id",
+                uuid_list(ids)
+            );
+            let rows = self.client.query(&sql).bind(store).fetch_all::<IdRaw>().await?;
+            Ok(rows.into_iter().map(|r| (r.id, r.raw)).collect())
+        })
+    }
+
+    fn referrers_of<'a>(&'a self, store: &'a str, targets: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<RefRow>, SinkError>> {
+        Box::pin(async move {
+            if targets.is_empty() {
+                return Ok(Vec::new());
+            }
+            // Most stores hold few or no StatementRefs: a cheap count spares them the id lookup.
+            let refs: u64 =
+                self.client.query("SELECT count() FROM statement_refs WHERE store = ?").bind(store).fetch_one().await?;
+            if refs == 0 {
+                return Ok(Vec::new());
+            }
+            let sql = format!(
+                "SELECT store, target, referrer, referrer_stored_ms, referrer_ver, referrer_voiding FROM statement_refs \
+                 WHERE store = ? AND target IN ({})",
+                uuid_list(targets)
+            );
+            Ok(self.client.query(&sql).bind(store).fetch_all::<RefRow>().await?)
+        })
     }
 
     fn write_watermarks<'a>(&'a self, rows: &'a [WatermarkRow]) -> BoxFuture<'a, Result<(), SinkError>> {

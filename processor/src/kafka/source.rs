@@ -7,7 +7,7 @@ use super::context::{ProcessorContext, RebalanceEvent};
 use super::dead_letter::DeadLetters;
 use crate::batch::{Batch, Limits};
 use crate::clickhouse::RowSink;
-use crate::transform::{to_row, DecodeError, Position};
+use crate::transform::{to_rows, DecodeError, Position, RecordRows};
 use crate::watermark::{PartitionState, Progress};
 use lrs_common::kafka::{base_config, metrics::CONSUMED, STORE_HEADER};
 use lrs_common::{now_ms, Settings, Shutdown};
@@ -147,13 +147,13 @@ async fn handle(message: &BorrowedMessage<'_>, batch: &mut Batch, dead_letters: 
         .and_then(|h| h.iter().find(|h| h.key == STORE_HEADER))
         .and_then(|h| h.value)
         .and_then(|v| std::str::from_utf8(v).ok());
-    match to_row(store, message.payload(), at, now_ms()) {
-        Ok(row) => batch.push(row, at),
+    match to_rows(store, message.payload(), at, now_ms()) {
+        Ok(rows) => batch.push(rows, at),
         Err(e) => {
             let kind = match e {
                 DecodeError::NoPayload => "no_payload",
                 DecodeError::MissingHeader(_) => "missing_header",
-                DecodeError::Statement(_) => "undecodable",
+                DecodeError::Envelope(_) | DecodeError::Statement { .. } => "undecodable",
             };
             if dead_letters.send(message, &e.to_string(), kind, shutdown).await {
                 batch.skip(at);
@@ -168,19 +168,41 @@ async fn handle(message: &BorrowedMessage<'_>, batch: &mut Batch, dead_letters: 
 fn start_flush(sink: &Arc<dyn RowSink>, batch: Batch) -> Flush {
     let sink = sink.clone();
     tokio::spawn(async move {
+        let statements = batch.len();
+        let mut tables = RecordRows::default();
+        for (_, rows) in batch.records {
+            tables.statements.extend(rows.statements);
+            tables.index.extend(rows.index);
+            tables.voids.extend(rows.voids);
+            tables.refs.extend(rows.refs);
+            tables.attachments.extend(rows.attachments);
+            tables.activities.extend(rows.activities);
+            tables.agents.extend(rows.agents);
+        }
+        crate::transform::dedup_by(&mut tables.activities, |a| (a.store.clone(), a.activity_id.clone(), a.definition_hash));
+        crate::transform::dedup_by(&mut tables.agents, |a| (a.store.clone(), a.key.clone(), a.agent.clone()));
         let mut backoff = Duration::from_millis(100);
         let mut attempt = 0u32;
-        if !batch.rows.is_empty() {
-            while let Err(e) = sink.write_statements(&batch.rows).await {
-                attempt += 1;
-                if e.is_backpressure() {
-                    tracing::warn!(error = %e, attempt, rows = batch.len(), "clickhouse asks to slow down, retrying");
-                } else {
-                    tracing::error!(error = %e, attempt, rows = batch.len(), "insert failed, retrying");
+        let mut linked = false;
+        while !tables.statements.is_empty() {
+            let result = async {
+                if !linked {
+                    let via = crate::refs::via_rows(&tables.statements, &tables.refs, &*sink).await?;
+                    tables.index.extend(via);
+                    linked = true;
                 }
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
+                sink.write_tables(&tables).await
             }
+            .await;
+            let Err(e) = result else { break };
+            attempt += 1;
+            if e.is_backpressure() {
+                tracing::warn!(error = %e, attempt, statements, "clickhouse asks to slow down, retrying");
+            } else {
+                tracing::error!(error = %e, attempt, statements, "insert failed, retrying");
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(10));
         }
         Written { next_offsets: batch.next_offsets, newest_stored: batch.newest_stored }
     })
