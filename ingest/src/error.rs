@@ -14,6 +14,8 @@ pub enum IngestError {
     TooLarge(usize),
     #[error("could not read the request body: {0}")]
     Body(String),
+    #[error("a different statement with id {0} is already stored")]
+    Conflict(uuid::Uuid),
     #[error("statements could not be stored, try again: {0}")]
     Unavailable(String),
 }
@@ -23,6 +25,7 @@ impl IngestError {
         match self {
             IngestError::Invalid(_) | IngestError::BadRequest(_) | IngestError::Body(_) => StatusCode::BAD_REQUEST,
             IngestError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            IngestError::Conflict(_) => StatusCode::CONFLICT,
             IngestError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

@@ -1,6 +1,8 @@
 //! The xAPI write gateway. It authenticates, validates and normalises statements, publishes them to Kafka
 //! (acks=all, idempotent) and answers only once Kafka acknowledged every statement of the request.
 
+mod conflicts;
+mod documents;
 mod error;
 mod metrics;
 mod publish;
@@ -10,7 +12,8 @@ mod visibility;
 mod tests;
 
 pub use error::IngestError;
-pub use publish::{KafkaPublisher, Publish};
+pub use conflicts::{ClickHouseFingerprints, StoredFingerprints};
+pub use publish::{AttachmentContent, KafkaPublisher, Publish};
 pub use visibility::Visibility;
 
 use axum::routing::{get, post};
@@ -27,6 +30,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Set in the visible acknowledgement mode.
     pub visibility: Option<Arc<Visibility>>,
+    /// Stored statements' fingerprints, for 409 on a conflicting id (None: no check, as in unit tests).
+    pub fingerprints: Option<Arc<dyn StoredFingerprints>>,
 }
 
 /// The xAPI write routes, without the health and metrics endpoints.
@@ -52,8 +57,10 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
         visibility: (settings.ack_mode == lrs_common::config::AckMode::Visible).then(|| {
             Arc::new(Visibility::new(lrs_common::clickhouse::client(&settings), settings.visible_timeout))
         }),
+        fingerprints: Some(Arc::new(ClickHouseFingerprints::new(lrs_common::clickhouse::client(&settings)))),
     };
-    let mut router = xapi_router(state);
+    let (documents_router, documents) = documents::router(&settings, credentials.clone())?;
+    let mut router = xapi_router(state).merge(documents_router);
     if settings.single_node {
         router = router.merge(lrs_query::xapi_router(lrs_query::AppState::new(&settings, credentials)));
     }
@@ -64,9 +71,11 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
         .route("/metrics", get(http::metrics_endpoint))
         .layer(axum::middleware::from_fn(http::version_header))
         .layer(axum::middleware::from_fn_with_state("ingest", lrs_common::metrics::track_http));
+    let router = http::edge(router, settings.max_body_bytes);
     tracing::info!(addr = %listener.local_addr()?, single_node = settings.single_node, ack_mode = ?settings.ack_mode, "ingest listening");
     http::serve(listener, router, shutdown, settings.shutdown_grace).await?;
     publisher.flush(settings.shutdown_grace);
+    documents.publisher.flush(settings.shutdown_grace);
     tracing::info!("ingest stopped");
     Ok(())
 }

@@ -1,9 +1,10 @@
-//! Publishing prepared statements to the statements topic. A request is answered only when Kafka has
-//! acknowledged every one of its records (acks=all), so an answered write survives any single crash.
+//! Publishing a write request to the statements topic as ONE record (an envelope of all its statements and
+//! attachments): Kafka stores it whole or not at all, so a request is atomic. It is answered only when Kafka
+//! has acknowledged the record (acks=all), so an answered write survives any single crash.
 
 use crate::metrics::PUBLISH_LATENCY;
 use axum::response::Response;
-use futures::future::{join_all, BoxFuture};
+use futures::future::BoxFuture;
 use lrs_common::http::health_response;
 use lrs_common::kafka::{self, metrics::PRODUCED, LoggingContext, STORE_HEADER, VERSION_HEADER};
 use lrs_common::Settings;
@@ -13,6 +14,14 @@ use rdkafka::util::Timeout;
 use std::time::{Duration, Instant};
 use xapi::{Prepared, XapiVersion};
 
+/// An attachment's content, received in a multipart request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentContent {
+    pub sha2: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
 /// Where accepted statements go. The trait keeps the HTTP handlers testable without a broker.
 pub trait Publish: Send + Sync {
     fn publish<'a>(
@@ -20,7 +29,21 @@ pub trait Publish: Send + Sync {
         store: &'a str,
         version: XapiVersion,
         statements: &'a [Prepared],
+        attachments: &'a [AttachmentContent],
     ) -> BoxFuture<'a, Result<(), String>>;
+}
+
+/// The record value of one request.
+pub fn envelope(statements: &[Prepared], attachments: &[AttachmentContent]) -> Vec<u8> {
+    use xapi::envelope::{Envelope, EnvelopeAttachment, EnvelopeStatement};
+    Envelope {
+        statements: statements.iter().map(|s| EnvelopeStatement { fingerprint: s.fingerprint, json: &s.payload }).collect(),
+        attachments: attachments
+            .iter()
+            .map(|a| EnvelopeAttachment { sha2: &a.sha2, content_type: &a.content_type, content: &a.content })
+            .collect(),
+    }
+    .encode()
 }
 
 pub struct KafkaPublisher {
@@ -71,27 +94,29 @@ impl Publish for KafkaPublisher {
         store: &'a str,
         version: XapiVersion,
         statements: &'a [Prepared],
+        attachments: &'a [AttachmentContent],
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             let started = Instant::now();
-            let keys: Vec<String> = statements.iter().map(|s| s.id.hyphenated().to_string()).collect();
-            let sends = statements.iter().zip(&keys).map(|(s, key)| {
-                let headers = OwnedHeaders::new_with_capacity(2)
-                    .insert(Header { key: STORE_HEADER, value: Some(store) })
-                    .insert(Header { key: VERSION_HEADER, value: Some(version.header_value()) });
-                let record = FutureRecord::to(&self.topic).key(key.as_str()).payload(&s.payload).headers(headers);
-                self.producer.send(record, Timeout::After(ENQUEUE_TIMEOUT))
-            });
-            let results = join_all(sends).await;
+            let value = envelope(statements, attachments);
+            // Keyed by the first statement id: requests spread over the partitions.
+            let key = statements.first().map(|s| s.id.hyphenated().to_string()).unwrap_or_default();
+            let headers = OwnedHeaders::new_with_capacity(2)
+                .insert(Header { key: STORE_HEADER, value: Some(store) })
+                .insert(Header { key: VERSION_HEADER, value: Some(version.header_value()) });
+            let record = FutureRecord::to(&self.topic).key(key.as_str()).payload(&value).headers(headers);
+            let result = self.producer.send(record, Timeout::After(ENQUEUE_TIMEOUT)).await;
             PUBLISH_LATENCY.observe(started.elapsed().as_secs_f64());
-            let failed = results.iter().filter(|r| r.is_err()).count();
-            PRODUCED.with_label_values(&[&self.topic, "ok"]).inc_by((results.len() - failed) as u64);
-            if failed > 0 {
-                PRODUCED.with_label_values(&[&self.topic, "error"]).inc_by(failed as u64);
-                let first = results.into_iter().find_map(|r| r.err()).map(|(e, _)| e.to_string()).unwrap_or_default();
-                return Err(format!("{failed} of {} statements not acknowledged by Kafka: {first}", keys.len()));
+            match result {
+                Ok(_) => {
+                    PRODUCED.with_label_values(&[&self.topic, "ok"]).inc_by(statements.len() as u64);
+                    Ok(())
+                }
+                Err((e, _)) => {
+                    PRODUCED.with_label_values(&[&self.topic, "error"]).inc_by(statements.len() as u64);
+                    Err(format!("the request's {} statements were not acknowledged by Kafka: {e}", statements.len()))
+                }
             }
-            Ok(())
         })
     }
 }

@@ -1,6 +1,8 @@
 //! `POST /xapi/statements` and `PUT /xapi/statements?statementId=`.
 
+use crate::conflicts::{resolve, Outcome};
 use crate::error::IngestError;
+use crate::publish::AttachmentContent;
 use crate::metrics::STATEMENTS;
 use crate::AppState;
 use axum::body::Bytes;
@@ -13,6 +15,7 @@ use lrs_common::auth::Principal;
 use lrs_common::http::Version;
 use serde::Deserialize;
 use uuid::Uuid;
+use xapi::multipart;
 use xapi::prepare::{prepare_batch, prepare_put, PrepareContext};
 use xapi::{Prepared, XapiVersion};
 
@@ -23,9 +26,9 @@ pub async fn post(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, IngestError> {
-    let prepared = receive(&state, &principal, version, &headers, body, prepare_batch)?;
-    publish(&state, &principal, version, &prepared).await?;
+    let (prepared, attachments) = receive(&state, &principal, version, &headers, body, prepare_batch)?;
     let ids: Vec<String> = prepared.iter().map(|p| p.id.hyphenated().to_string()).collect();
+    publish(&state, &principal, version, prepared, &attachments).await?;
     Ok(Json(ids).into_response())
 }
 
@@ -48,40 +51,109 @@ pub async fn put(
         .statement_id
         .ok_or_else(|| IngestError::BadRequest("the statementId parameter is required".into()))?;
     let id = Uuid::parse_str(&id).map_err(|_| IngestError::BadRequest(format!("statementId {id:?} is not a UUID")))?;
-    let prepared = receive(&state, &principal, version, &headers, body, |body, ctx| prepare_put(body, id, ctx))?;
-    publish(&state, &principal, version, std::slice::from_ref(&prepared)).await?;
+    let (prepared, attachments) =
+        receive(&state, &principal, version, &headers, body, |body, ctx| prepare_put(body, id, ctx).map(|p| vec![p]))?;
+    publish(&state, &principal, version, prepared, &attachments).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Reads and checks the body, then prepares its statements with the LRS properties of this request.
-fn receive<T>(
+/// Reads and checks the body (a JSON statement body, or multipart/mixed with attachment parts), prepares its
+/// statements with the LRS properties of this request, and checks their attachments and signatures.
+fn receive(
     state: &AppState,
     principal: &Principal,
     version: XapiVersion,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-    prepare: impl FnOnce(&[u8], &PrepareContext) -> Result<T, xapi::ValidationError>,
-) -> Result<T, IngestError> {
+    prepare: impl FnOnce(&[u8], &PrepareContext) -> Result<Vec<Prepared>, xapi::ValidationError>,
+) -> Result<(Vec<Prepared>, Vec<AttachmentContent>), IngestError> {
     let body = read_body(body, state.max_body_bytes)?;
-    check_content_type(headers)?;
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or_default());
     let ctx = PrepareContext { version, stored_ms: lrs_common::now_ms(), authority: &principal.authority };
-    prepare(&body, &ctx).map_err(|e| {
+    let rejected = |e: xapi::ValidationError| {
         STATEMENTS.with_label_values(&["rejected"]).inc();
         IngestError::from(e)
-    })
+    };
+    match content_type {
+        Some(ct) if multipart::is_multipart_mixed(ct) => {
+            let boundary = multipart::boundary(ct)
+                .ok_or_else(|| IngestError::BadRequest("multipart/mixed needs a valid boundary parameter".into()))?;
+            let parts = multipart::parse(&boundary, &body).map_err(|e| IngestError::BadRequest(e.to_string()))?;
+            let statements = multipart::statements_part(&parts).map_err(rejected)?;
+            let prepared = prepare(statements, &ctx).map_err(rejected)?;
+            let values = statement_values(statements)?;
+            let data = multipart::attachments_from_parts(&values, &parts).map_err(rejected)?;
+            xapi::signature::verify_statement_signatures(&values, &data).map_err(rejected)?;
+            let attachments = data
+                .into_iter()
+                .map(|d| AttachmentContent { sha2: d.sha2, content_type: d.content_type, content: d.bytes })
+                .collect();
+            Ok((prepared, attachments))
+        }
+        Some(ct) if !multipart::media_type(ct).eq_ignore_ascii_case("application/json") => Err(IngestError::BadRequest(
+            format!("unsupported Content-Type {ct:?}: send application/json, or multipart/mixed with attachments"),
+        )),
+        _ => {
+            let prepared = prepare(&body, &ctx).map_err(rejected)?;
+            // Attachments without a fileUrl need their content, which only a multipart request carries. Only a
+            // body that mentions attachments is parsed again to check.
+            if contains(&body, b"\"attachments\"") {
+                let values = statement_values(&body)?;
+                multipart::attachments_from_parts(&values, &[]).map_err(rejected)?;
+                xapi::signature::verify_statement_signatures(&values, &[]).map_err(rejected)?;
+            }
+            Ok((prepared, Vec::new()))
+        }
+    }
 }
 
+/// The statements of an already validated body, as values (one or an array).
+fn statement_values(body: &[u8]) -> Result<Vec<serde_json::Value>, IngestError> {
+    match serde_json::from_slice(body) {
+        Ok(serde_json::Value::Array(items)) => Ok(items),
+        Ok(single) => Ok(vec![single]),
+        Err(e) => Err(IngestError::BadRequest(format!("body is not valid JSON ({e})"))),
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(haystack, needle).is_some()
+}
+
+/// Publishes what is new in the request (409 when a statement conflicts with a stored one), then, in the visible
+/// mode, waits until the request's statements can be read.
 async fn publish(
     state: &AppState,
     principal: &Principal,
     version: XapiVersion,
-    prepared: &[Prepared],
+    prepared: Vec<Prepared>,
+    attachments: &[AttachmentContent],
 ) -> Result<(), IngestError> {
-    state.publisher.publish(&principal.store, version, prepared).await.map_err(IngestError::Unavailable)?;
+    let prepared = match &state.fingerprints {
+        Some(stored) if prepared.iter().any(|p| p.client_id) => {
+            let client_ids: Vec<Uuid> = prepared.iter().filter(|p| p.client_id).map(|p| p.id).collect();
+            let found = stored.fingerprints(&principal.store, &client_ids).await.map_err(IngestError::Unavailable)?;
+            match resolve(prepared, &found) {
+                Outcome::Publish(p) => p,
+                Outcome::Conflict(id) => {
+                    STATEMENTS.with_label_values(&["conflict"]).inc();
+                    return Err(IngestError::Conflict(id));
+                }
+            }
+        }
+        _ => prepared,
+    };
+    if !prepared.is_empty() {
+        state
+            .publisher
+            .publish(&principal.store, version, &prepared, attachments)
+            .await
+            .map_err(IngestError::Unavailable)?;
+    }
     STATEMENTS.with_label_values(&["accepted"]).inc_by(prepared.len() as u64);
-    if let Some(visibility) = &state.visibility {
-        let ids: Vec<uuid::Uuid> = prepared.iter().map(|p| p.id).collect();
-        visibility.wait(principal.store.clone(), &ids).await;
+    // A request is one record, written by one insert: when one of its statements is readable, all are.
+    if let (Some(visibility), Some(first)) = (&state.visibility, prepared.first()) {
+        visibility.wait(principal.store.clone(), &[first.id]).await;
     }
     Ok(())
 }
@@ -94,17 +166,4 @@ fn read_body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes,
             IngestError::Body(rejection.body_text())
         }
     })
-}
-
-fn check_content_type(headers: &HeaderMap) -> Result<(), IngestError> {
-    let Some(ct) = headers.get(axum::http::header::CONTENT_TYPE) else {
-        return Ok(());
-    };
-    let ct = ct.to_str().unwrap_or_default();
-    let essence = ct.split(';').next().unwrap_or_default().trim();
-    if essence.eq_ignore_ascii_case("application/json") {
-        Ok(())
-    } else {
-        Err(IngestError::BadRequest(format!("unsupported Content-Type {ct:?}: send application/json")))
-    }
 }

@@ -16,7 +16,13 @@ struct Recorder {
 }
 
 impl Publish for Recorder {
-    fn publish<'a>(&'a self, store: &'a str, _: XapiVersion, statements: &'a [Prepared]) -> BoxFuture<'a, Result<(), String>> {
+    fn publish<'a>(
+        &'a self,
+        store: &'a str,
+        _: XapiVersion,
+        statements: &'a [Prepared],
+        _: &'a [crate::AttachmentContent],
+    ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             if self.fail {
                 return Err("broker down".into());
@@ -30,7 +36,7 @@ impl Publish for Recorder {
 
 fn app(recorder: Arc<Recorder>) -> axum::Router {
     let credentials = Arc::new(Credentials::new().with("k", "s", "tenant-a", "http://lrs.test"));
-    crate::xapi_router(AppState { credentials, publisher: recorder, max_body_bytes: 4096, visibility: None })
+    crate::xapi_router(AppState { credentials, publisher: recorder, max_body_bytes: 4096, visibility: None, fingerprints: None })
         .layer(axum::middleware::from_fn(lrs_common::http::version_header))
 }
 
