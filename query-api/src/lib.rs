@@ -2,8 +2,13 @@
 //! `X-Experience-API-Consistent-Through` computed from what the processors have actually written.
 
 mod about;
+mod activities;
+mod agents;
 mod consistency;
+mod documents;
 mod error;
+#[cfg(test)]
+mod resource_tests;
 mod statements;
 
 pub use consistency::Consistency;
@@ -21,13 +26,16 @@ pub struct AppState {
     pub credentials: Arc<Credentials>,
     pub clickhouse: clickhouse::Client,
     pub consistency: Arc<Consistency>,
+    /// The statements resource's path as clients reach it (`more` links are relative to the server).
+    pub statements_path: Arc<str>,
 }
 
 impl AppState {
     pub fn new(settings: &Settings, credentials: Arc<Credentials>) -> Self {
         let clickhouse = lrs_common::clickhouse::client(settings);
         let consistency = Arc::new(Consistency::new(clickhouse.clone(), settings.statements_topic.clone()));
-        AppState { credentials, clickhouse, consistency }
+        let statements_path = statements::response::statements_path(&settings.public_url).into();
+        AppState { credentials, clickhouse, consistency, statements_path }
     }
 }
 
@@ -36,6 +44,11 @@ pub fn xapi_router(state: AppState) -> Router {
     let auth = axum::middleware::from_fn_with_state(state.credentials.clone(), http::require_auth);
     Router::new()
         .route("/xapi/statements", get(statements::get))
+        .route("/xapi/activities", get(activities::get))
+        .route("/xapi/agents", get(agents::get))
+        .route("/xapi/activities/state", get(documents::get))
+        .route("/xapi/activities/profile", get(documents::get))
+        .route("/xapi/agents/profile", get(documents::get))
         .route_layer(auth)
         .route("/xapi/about", get(about::get))
         .with_state(state)
@@ -51,6 +64,7 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
         .route("/metrics", get(http::metrics_endpoint))
         .layer(axum::middleware::from_fn(http::version_header))
         .layer(axum::middleware::from_fn_with_state("query", lrs_common::metrics::track_http));
+    let router = http::edge(router, settings.max_body_bytes);
     tracing::info!(addr = %listener.local_addr()?, "query listening");
     http::serve(listener, router, shutdown, settings.shutdown_grace).await?;
     tracing::info!("query stopped");
