@@ -22,6 +22,9 @@ struct Options {
     /// Measure the gateway alone by pausing the processor (off for the visible acknowledgement mode, where
     /// a paused processor would hold every answer back).
     gateway_alone: bool,
+    /// Statements the store must hold before the query latencies are measured (0: skip that phase).
+    query_store: u64,
+    query_samples: usize,
 }
 
 fn options(settings: &Settings, args: &[String]) -> anyhow::Result<Options> {
@@ -35,6 +38,8 @@ fn options(settings: &Settings, args: &[String]) -> anyhow::Result<Options> {
         lag_samples: 200,
         endpoint: format!("{}/xapi", settings.public_url.trim_end_matches('/')),
         gateway_alone: true,
+        query_store: 1_000_000,
+        query_samples: 200,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -48,6 +53,8 @@ fn options(settings: &Settings, args: &[String]) -> anyhow::Result<Options> {
             "--lag-samples" => o.lag_samples = value.parse()?,
             "--endpoint" => o.endpoint = value.trim_end_matches('/').to_string(),
             "--gateway-alone" => o.gateway_alone = value.parse()?,
+            "--query-store" => o.query_store = value.parse()?,
+            "--query-samples" => o.query_samples = value.parse()?,
             _ => bail!("unknown option {flag}"),
         }
     }
@@ -125,7 +132,12 @@ pub async fn run(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
     print_lag("idle", &idle_lag);
     print_lag("under load", &under_load);
 
-    println!("\n5. peak resident memory (VmHWM)");
+    if o.query_store > 0 {
+        println!("\n6. queries with at least {} statements stored, {} samples each", o.query_store, o.query_samples);
+        crate::bench_query::run(&client, &templates, o.query_store, o.query_samples, o.clients).await?;
+    }
+
+    println!("\n7. peak resident memory (VmHWM)");
     for name in ["ingest", "query", "processor", "kafka", "clickhouse"] {
         match peak_rss(name) {
             Some(kb) => println!("   {name:<11} {:>8.1} MiB", kb as f64 / 1024.0),
@@ -136,7 +148,7 @@ pub async fn run(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
 }
 
 #[derive(Clone)]
-struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     endpoint: String,
     key: String,
@@ -169,6 +181,27 @@ impl Client {
             .await?)
     }
 
+    /// A GET under the xAPI endpoint (`path` starts with `/`), timed; returns the status and the body.
+    pub(crate) async fn get(&self, path: &str) -> anyhow::Result<(u16, Duration, Vec<u8>)> {
+        let started = Instant::now();
+        let res = self
+            .http
+            .get(format!("{}{path}", self.endpoint.trim_end_matches("/xapi")))
+            .basic_auth(&self.key, Some(&self.secret))
+            .header("X-Experience-API-Version", "1.0.3")
+            .send()
+            .await?;
+        let status = res.status().as_u16();
+        let body = res.bytes().await?.to_vec();
+        Ok((status, started.elapsed(), body))
+    }
+
+    /// Runs a ClickHouse query in the LRS database and returns its text output.
+    pub(crate) async fn clickhouse(&self, sql: &str) -> anyhow::Result<String> {
+        let url = format!("{}/?database={}", self.clickhouse.trim_end_matches('/'), self.database);
+        Ok(self.http.post(url).body(sql.to_string()).send().await?.error_for_status()?.text().await?)
+    }
+
     async fn visible(&self, id: &str) -> anyhow::Result<bool> {
         let res = self
             .http
@@ -180,7 +213,7 @@ impl Client {
         Ok(res.status() == 200)
     }
 
-    async fn stored_count(&self) -> anyhow::Result<u64> {
+    pub(crate) async fn stored_count(&self) -> anyhow::Result<u64> {
         let sql = format!("SELECT count() FROM `{}`.statements", self.database);
         let text = self.http.post(&self.clickhouse).body(sql).send().await?.error_for_status()?.text().await?;
         Ok(text.trim().parse()?)
@@ -203,12 +236,17 @@ fn load(path: &PathBuf) -> anyhow::Result<Arc<Vec<Value>>> {
     Ok(Arc::new(out))
 }
 
-/// `n` statements starting at template `from`, each with a fresh id.
-fn body(templates: &[Value], from: usize, n: usize, array: bool) -> Vec<u8> {
+/// `n` statements starting at template `from`, each with a fresh id; every 20 consecutive statements share a
+/// registration (an attempt), so registration filters have realistic selectivity.
+pub(crate) fn body(templates: &[Value], from: usize, n: usize, array: bool) -> Vec<u8> {
     let statements: Vec<Value> = (from..from + n)
         .map(|i| {
             let mut s = templates[i % templates.len()].clone();
             s["id"] = json!(uuid::Uuid::new_v4().to_string());
+            if let Some(obj) = s.as_object_mut() {
+                let context = obj.entry("context").or_insert_with(|| json!({}));
+                context["registration"] = json!(registration_of(i).to_string());
+            }
             s
         })
         .collect();
@@ -219,12 +257,17 @@ fn body(templates: &[Value], from: usize, n: usize, array: bool) -> Vec<u8> {
     }
 }
 
-struct Posted {
-    latencies: Vec<Duration>,
-    failures: usize,
+/// The registration of the statement built from position `i` (see `body`).
+pub(crate) fn registration_of(i: usize) -> uuid::Uuid {
+    uuid::Uuid::from_u128(0x1b5e_0000_0000_4000_8000_0000_0000_0000 | (i / 20) as u128)
 }
 
-async fn post_all(client: &Client, bodies: Vec<Vec<u8>>, concurrency: usize) -> anyhow::Result<Posted> {
+pub(crate) struct Posted {
+    latencies: Vec<Duration>,
+    pub(crate) failures: usize,
+}
+
+pub(crate) async fn post_all(client: &Client, bodies: Vec<Vec<u8>>, concurrency: usize) -> anyhow::Result<Posted> {
     let results: Vec<(Duration, bool)> = futures::stream::iter(bodies)
         .map(|b| {
             let client = client.clone();
@@ -285,7 +328,7 @@ fn print_lag(what: &str, lags: &[Duration]) {
     );
 }
 
-fn percentile(values: &mut [Duration], p: f64) -> Duration {
+pub(crate) fn percentile(values: &mut [Duration], p: f64) -> Duration {
     if values.is_empty() {
         return Duration::ZERO;
     }

@@ -3,6 +3,7 @@
 //!   lrsctl bench [options]  drive a running LRS and print throughput, visibility lag and memory figures
 
 mod bench;
+mod bench_query;
 mod migrate;
 
 use lrs_common::Settings;
@@ -16,7 +17,7 @@ async fn main() -> anyhow::Result<()> {
         Some("migrate") => migrate::run(&settings).await,
         Some("bench") => bench::run(&settings, &args[1..]).await,
         _ => {
-            eprintln!("usage: lrsctl migrate | lrsctl bench [--clients N] [--statements N] [--batch N] [--singles N] [--lag-samples N] [--gateway-alone true|false] [--endpoint URL] [--data FILE]");
+            eprintln!("usage: lrsctl migrate | lrsctl bench [--clients N] [--statements N] [--batch N] [--singles N] [--lag-samples N] [--gateway-alone true|false] [--query-store N] [--query-samples N] [--endpoint URL] [--data FILE]");
             std::process::exit(2);
         }
     }
