@@ -4,8 +4,10 @@
 -- ReplacingMergeTree collapses the copies in the background; unpartitioned so that all copies can merge.
 -- `raw` is the normalised statement exactly as served; the other columns are extracted from it by the
 -- processor for filtering. Timestamps are Int64 epoch milliseconds (portable to ClickHouse 18.16).
--- Small granules: a lookup by id reads and decompresses one granule of `raw` (about 1.2 KB a row), so 512 rows
--- cost ~0.6 MB where the default 8192 cost ~10 MB (100 ms on a 2-core machine).
+-- Small granules: a lookup by id reads and decompresses one granule of `raw` (about 1.2 KB a row), so 64 rows
+-- cost ~80 KB where the default 8192 cost ~10 MB; a page of 100 ids scattered over 1M statements is fetched in
+-- ~35 ms instead of ~150 ms with 512-row granules (2-core machine). The primary index then holds one key per
+-- 64 rows (~50 MB of memory per 100M statements).
 CREATE TABLE IF NOT EXISTS {db}.statements
 (
     store String,
@@ -27,7 +29,7 @@ CREATE TABLE IF NOT EXISTS {db}.statements
 )
 ENGINE = ReplacingMergeTree(ver)
 ORDER BY (store, id)
-SETTINGS index_granularity = 512;
+SETTINGS index_granularity = 64;
 
 -- Progress of the processors, one row per statements-topic partition and observation: how far that
 -- partition is written and until when it is known complete. The query service takes the minimum over all

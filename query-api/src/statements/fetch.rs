@@ -65,7 +65,7 @@ pub async fn single(client: &Client, store: &str, id: Uuid, want_voided: bool) -
         query(client, &plan::statements_sql(store, &[id])).fetch_all::<Stored>(),
         query(client, &plan::voided_sql(store, id)).fetch_one::<u64>(),
     )?;
-    let Some(statement) = rows.into_iter().next() else { return Ok(None) };
+    let Some(statement) = winners(rows).into_values().next() else { return Ok(None) };
     let voided = voids > 0 && statement.voided_id.is_nil();
     Ok((voided == want_voided).then_some(statement))
 }
@@ -113,7 +113,7 @@ pub async fn page(client: &Client, store: &str, f: &Filters, now_ms: i64) -> Res
         }
     }
     let rows = query(client, &plan::statements_sql(store, &ids)).fetch_all::<Stored>().await?;
-    let mut by_id: HashMap<Uuid, Stored> = rows.into_iter().map(|s| (s.id, s)).collect();
+    let mut by_id = winners(rows);
     let mut statements = Vec::with_capacity(hits.len());
     let mut last_served: Option<usize> = None;
     for (i, h) in hits.iter().enumerate() {
@@ -151,6 +151,20 @@ pub async fn page(client: &Client, store: &str, f: &Filters, now_ms: i64) -> Res
         None
     };
     Ok(Page { statements, next, reads })
+}
+
+/// The copy with the highest `ver` of each statement (the first write; see the schema).
+fn winners(rows: Vec<Stored>) -> HashMap<Uuid, Stored> {
+    let mut by_id: HashMap<Uuid, Stored> = HashMap::with_capacity(rows.len());
+    for row in rows {
+        match by_id.get(&row.id) {
+            Some(kept) if kept.ver >= row.ver => {}
+            _ => {
+                by_id.insert(row.id, row);
+            }
+        }
+    }
+    by_id
 }
 
 /// The stored contents of these attachments (those the store has).

@@ -233,16 +233,15 @@ impl Plan {
     }
 }
 
-/// The winning version (highest `ver`) of each statement: its JSON, `ver` and `stored`. The aliases differ from
-/// the column names (ClickHouse would resolve `ver` inside `argMax(.., ver)` to an alias `max(ver) AS ver`); rows
-/// are read by position.
+/// Every stored copy of each statement (usually one; the reader keeps the highest `ver`). PREWHERE reads the
+/// id column first and the JSON only of the granules that hold a match, and no aggregation copies the JSON:
+/// both matter for a page of ids scattered over the whole table.
 pub fn statements_sql(store: &str, ids: &[Uuid]) -> Sql {
     // The ids come from the index, not from the request: inlined as UUID literals, one primary-key set.
-    let list: Vec<String> = ids.iter().map(|id| format!("toUUID('{}')", id.hyphenated())).collect();
+    let list: Vec<String> = ids.iter().map(|id| format!("'{}'", id.hyphenated())).collect();
     Sql {
         text: format!(
-            "SELECT id, argMax(raw, ver) AS top_raw, max(ver) AS top_ver, argMax(stored_ms, ver) AS top_stored_ms, \
-             argMax(voided_id, ver) AS top_voided_id FROM statements WHERE store = ? AND id IN ({}) GROUP BY id",
+            "SELECT id, raw, ver, stored_ms, voided_id FROM statements PREWHERE id IN ({}) WHERE store = ?",
             list.join(", ")
         ),
         binds: vec![Bind::Str(store.to_string())],
@@ -435,7 +434,7 @@ mod tests {
     fn fetch_statements_and_attachments() {
         let id = Uuid::parse_str(REG).unwrap();
         let sql = statements_sql("st", &[id, id]);
-        assert!(sql.text.contains(&format!("id IN (toUUID('{REG}'), toUUID('{REG}')) GROUP BY id")), "{}", sql.text);
+        assert!(sql.text.contains(&format!("id IN ('{REG}', '{REG}') WHERE store = ?")), "{}", sql.text);
         assert_eq!(sql.binds, vec![s("st")]);
         let sql = attachments_sql("st", &["a".into(), "b'".into()]);
         assert!(sql.text.contains("sha2 IN (?, ?) GROUP BY sha2"));

@@ -31,7 +31,7 @@ pub async fn run(client: &Client, templates: &[Value], target: u64, samples: usi
         println!("   loaded in {secs:.1}s ({:.0} statements/s end to end)", missing as f64 / secs);
     }
     let ids: Vec<String> = client
-        .clickhouse("SELECT toString(id) FROM statements WHERE cityHash64(id) % 997 = 0 LIMIT 1000 FORMAT TSV")
+        .clickhouse("SELECT toString(id) FROM statements WHERE cityHash64(toString(id)) % 997 = 0 LIMIT 1000 FORMAT TSV")
         .await?
         .lines()
         .map(str::to_string)
