@@ -30,7 +30,9 @@ pub trait StoredFingerprints: Send + Sync {
 /// queued while the previous query ran and answers them all from one query per store, so under load the
 /// number of queries stays flat while the requests per query grow (group commit, for reads).
 pub struct ClickHouseFingerprints {
-    tx: mpsc::UnboundedSender<Lookup>,
+    /// One channel per lookup task; requests take turns, so a query in flight does not hold up the next one.
+    workers: Vec<mpsc::UnboundedSender<Lookup>>,
+    next: std::sync::atomic::AtomicUsize,
 }
 
 type Found = HashMap<Uuid, StoredStatement>;
@@ -44,12 +46,20 @@ struct Lookup {
 /// Ids per query at most: the query text grows with them.
 const MAX_IDS_PER_QUERY: usize = 20_000;
 
+/// Lookup queries in flight at most: two overlap one query's round trip with the next one's batching.
+const WORKERS: usize = 2;
+
 impl ClickHouseFingerprints {
-    /// Starts the lookup task (it ends when this is dropped).
+    /// Starts the lookup tasks (they end when this is dropped).
     pub fn new(client: clickhouse::Client) -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(lookup_loop(client, rx));
-        ClickHouseFingerprints { tx }
+        let workers = (0..WORKERS)
+            .map(|_| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                tokio::spawn(lookup_loop(client.clone(), rx));
+                tx
+            })
+            .collect();
+        ClickHouseFingerprints { workers, next: std::sync::atomic::AtomicUsize::new(0) }
     }
 }
 
@@ -123,7 +133,8 @@ impl StoredFingerprints for ClickHouseFingerprints {
     fn fingerprints<'a>(&'a self, store: &'a str, ids: &'a [Uuid]) -> BoxFuture<'a, Result<Found, String>> {
         Box::pin(async move {
             let (reply, answer) = oneshot::channel();
-            self.tx
+            let turn = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.workers.len();
+            self.workers[turn]
                 .send(Lookup { store: store.to_string(), ids: ids.to_vec(), reply })
                 .map_err(|_| "the lookup task has stopped".to_string())?;
             answer.await.map_err(|_| "the lookup task has stopped".to_string())?

@@ -93,6 +93,11 @@ pub async fn run(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
         println!("\n0. gateway alone: skipped (--gateway-alone false, or no processor pid file under .data/run)");
     }
     let base_count = base_count + posted_alone;
+    // The idle lag is measured once the paused processor has caught up, not while it drains that backlog.
+    let drained = Instant::now() + Duration::from_secs(600);
+    while client.stored_count().await? < base_count && Instant::now() < drained {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     println!("\n1. gateway, batches of {} statements, {} clients, everything running", o.batch_size, o.clients);
     let idle_lag = lag(&client, o.lag_samples / 2, &templates).await?;
