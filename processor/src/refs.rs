@@ -78,3 +78,87 @@ fn link(r: &RefRow, t: &TargetFacts, out: &mut Vec<IndexRow>) {
     let target = Target { verb_id: &t.verb_id, registration: t.registration, facts: &t.facts };
     index_rows(&r.store, &subject, r.target, &target, out);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clickhouse::rows::WatermarkRow;
+    use crate::transform::{to_rows, Position, RecordRows};
+    use futures::future::BoxFuture;
+    use xapi::envelope::{Envelope, EnvelopeStatement};
+
+    const TARGET: &str = "9dc99b37-e920-4a68-a066-917faca28949";
+
+    /// A store holding earlier batches' statements and StatementRefs.
+    #[derive(Default)]
+    struct Stored {
+        statements: Vec<StatementRow>,
+        refs: Vec<RefRow>,
+    }
+
+    impl RowSink for Stored {
+        fn write_tables<'a>(&'a self, _: &'a RecordRows) -> BoxFuture<'a, Result<(), SinkError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn write_watermarks<'a>(&'a self, _: &'a [WatermarkRow]) -> BoxFuture<'a, Result<(), SinkError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn statements_by_id<'a>(&'a self, store: &'a str, ids: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, SinkError>> {
+            let found = self.statements.iter().filter(|s| s.store == store && ids.contains(&s.id)).map(|s| (s.id, s.raw.clone())).collect();
+            Box::pin(async move { Ok(found) })
+        }
+        fn referrers_of<'a>(&'a self, store: &'a str, targets: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<RefRow>, SinkError>> {
+            let found = self.refs.iter().filter(|r| r.store == store && targets.contains(&r.target)).cloned().collect();
+            Box::pin(async move { Ok(found) })
+        }
+    }
+
+    fn rows(json: &str, offset: i64) -> RecordRows {
+        let bytes = Envelope { statements: vec![EnvelopeStatement { fingerprint: 0, json: json.as_bytes() }], attachments: vec![] }.encode();
+        to_rows(Some("s"), Some(&bytes), Position { partition: 0, offset }, 0).expect("rows")
+    }
+
+    fn target() -> RecordRows {
+        rows(&format!(r#"{{"id":"{TARGET}","stored":"2024-01-02T03:04:05.678Z","actor":{{"mbox":"mailto:t@x.org"}},"verb":{{"id":"http://v/target"}},"object":{{"id":"http://act/t"}}}}"#), 1)
+    }
+
+    fn referrer() -> RecordRows {
+        rows(&format!(r#"{{"id":"11111111-e920-4a68-a066-917faca28949","stored":"2024-01-02T03:04:06.000Z","actor":{{"mbox":"mailto:r@x.org"}},"verb":{{"id":"http://v/ref"}},"object":{{"objectType":"StatementRef","id":"{TARGET}"}}}}"#), 2)
+    }
+
+    fn linked(via: &[IndexRow]) -> Vec<(&str, &str)> {
+        let mut v: Vec<(&str, &str)> = via.iter().map(|r| (r.dim, r.key.as_str())).collect();
+        v.sort();
+        v
+    }
+
+    const EXPECTED: [(&str, &str); 3] =
+        [("activity", "http://act/t"), ("agent", "mbox:mailto:t@x.org"), ("verb", "http://v/target")];
+
+    #[tokio::test]
+    async fn a_referrer_is_indexed_through_a_stored_target() {
+        let sink = Stored { statements: target().statements, refs: vec![] };
+        let r = referrer();
+        let via = via_rows(&r.statements, &r.refs, &sink).await.expect("linked");
+        assert_eq!(linked(&via), EXPECTED.to_vec());
+        assert!(via.iter().all(|row| row.id == r.statements[0].id && row.via.to_string() == TARGET));
+    }
+
+    #[tokio::test]
+    async fn a_target_links_the_referrers_stored_before_it() {
+        let r = referrer();
+        let sink = Stored { statements: r.statements.clone(), refs: r.refs.clone() };
+        let t = target();
+        let via = via_rows(&t.statements, &t.refs, &sink).await.expect("linked");
+        assert_eq!(linked(&via), EXPECTED.to_vec());
+        assert!(via.iter().all(|row| row.id == r.statements[0].id && row.stored_ms == r.statements[0].stored_ms));
+    }
+
+    #[tokio::test]
+    async fn both_in_one_batch() {
+        let (t, r) = (target(), referrer());
+        let statements: Vec<StatementRow> = t.statements.into_iter().chain(r.statements).collect();
+        let via = via_rows(&statements, &r.refs, &Stored::default()).await.expect("linked");
+        assert_eq!(linked(&via), EXPECTED.to_vec());
+    }
+}

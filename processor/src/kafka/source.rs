@@ -184,6 +184,7 @@ fn start_flush(sink: &Arc<dyn RowSink>, batch: Batch) -> Flush {
         let mut backoff = Duration::from_millis(100);
         let mut attempt = 0u32;
         let mut linked = false;
+        let mut written = false;
         while !tables.statements.is_empty() {
             let result = async {
                 if !linked {
@@ -191,7 +192,22 @@ fn start_flush(sink: &Arc<dyn RowSink>, batch: Batch) -> Flush {
                     tables.index.extend(via);
                     linked = true;
                 }
-                sink.write_tables(&tables).await
+                if !written {
+                    sink.write_tables(&tables).await?;
+                    written = true;
+                }
+                // A referrer and its target written at the same moment by two processors each miss the other in
+                // the lookup above. Each looks again after its own write: of two write-then-read sequences at
+                // least one read sees the other's write, so the pair is linked by one of them. Committed only
+                // after this, so a crash repeats it.
+                let again = crate::refs::via_rows(&tables.statements, &tables.refs, &*sink).await?;
+                let known: std::collections::HashSet<_> = tables.index.iter().map(|r| (r.dim, &r.key, r.id, r.via)).collect();
+                let late: Vec<_> = again.into_iter().filter(|r| !known.contains(&(r.dim, &r.key, r.id, r.via))).collect();
+                if !late.is_empty() {
+                    tracing::info!(rows = late.len(), "statement references linked after a concurrent write");
+                    sink.write_tables(&RecordRows { index: late, ..RecordRows::default() }).await?;
+                }
+                Ok::<_, crate::clickhouse::SinkError>(())
             }
             .await;
             let Err(e) = result else { break };
