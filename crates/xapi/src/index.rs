@@ -197,3 +197,82 @@ mod tests {
         }
     }
 }
+
+/// The most related agents, and separately the most related activities, one statement may carry. Each related
+/// key becomes an index row carrying the statement's key lists, so the rows of a statement grow with the square
+/// of its keys: the cap keeps one statement's index bounded (a real statement carries a handful).
+pub const MAX_RELATED_KEYS: usize = 100;
+
+/// The budget of one request: the sum over its statements of (related keys)², the size of their index rows.
+pub const MAX_REQUEST_INDEX_CELLS: usize = 4_000_000;
+
+/// How many related agent and activity keys `facts` would find (duplicates counted), without building them:
+/// cheap enough to run on every statement the gateway accepts.
+pub fn fan_out(statement: &Value) -> (usize, usize) {
+    let mut counts = (0, 0);
+    count_statement(statement, &mut counts, true);
+    counts
+}
+
+fn count_statement(s: &Value, c: &mut (usize, usize), top: bool) {
+    if let Some(actor) = s.get("actor") {
+        count_agent(actor, c);
+    }
+    if let Some(object) = s.get("object") {
+        match object_type(object) {
+            "Agent" | "Group" => count_agent(object, c),
+            "Activity" => c.1 += 1,
+            "SubStatement" if top => count_statement(object, c, false),
+            _ => {}
+        }
+    }
+    if top {
+        if let Some(authority) = s.get("authority") {
+            count_agent(authority, c);
+        }
+    }
+    let Some(context) = s.get("context") else { return };
+    for prop in ["instructor", "team"] {
+        if let Some(a) = context.get(prop) {
+            count_agent(a, c);
+        }
+    }
+    for (list, prop) in [("contextAgents", "agent"), ("contextGroups", "group")] {
+        for entry in context.get(list).and_then(Value::as_array).into_iter().flatten() {
+            if let Some(a) = entry.get(prop) {
+                count_agent(a, c);
+            }
+        }
+    }
+    if let Some(ca) = context.get("contextActivities").and_then(Value::as_object) {
+        for kind in ["parent", "grouping", "category", "other"] {
+            c.1 += match ca.get(kind) {
+                Some(Value::Array(items)) => items.len(),
+                Some(Value::Object(_)) => 1,
+                _ => 0,
+            };
+        }
+    }
+}
+
+fn count_agent(a: &Value, c: &mut (usize, usize)) {
+    c.0 += 1 + a.get("member").and_then(Value::as_array).map_or(0, Vec::len);
+}
+
+#[cfg(test)]
+mod fan_out_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn counts_what_facts_finds() {
+        let s = json!({
+            "actor": {"objectType": "Group", "mbox": "mailto:g@x.org", "member": [{"mbox": "mailto:m@x.org"}]},
+            "object": {"id": "http://act/1"},
+            "authority": {"mbox": "mailto:auth@x.org"},
+            "context": {"contextActivities": {"parent": [{"id": "http://act/p"}], "grouping": {"id": "http://act/g"}}}
+        });
+        let f = facts(&s);
+        assert_eq!(fan_out(&s), (f.related_agents.len(), f.related_activities.len()));
+    }
+}

@@ -68,8 +68,17 @@ pub fn prepare_batch(body: &[u8], ctx: &PrepareContext) -> Result<Vec<Prepared>,
     let mut seen = HashSet::with_capacity(statements.len());
     let mut out = Vec::with_capacity(statements.len());
     let lrs = LrsProperties::new(ctx);
+    let mut index_cells = 0usize;
     for (i, statement) in statements.into_iter().enumerate() {
         let at = |e: ValidationError| if batch { e.within(&format!("[{i}]")) } else { e };
+        let (agents, activities) = crate::index::fan_out(&statement.value);
+        index_cells += (agents + activities + 2).pow(2);
+        if index_cells > crate::index::MAX_REQUEST_INDEX_CELLS {
+            return Err(ValidationError::new(
+                "",
+                "the request relates too many agents and activities to index at once: send it in smaller batches",
+            ));
+        }
         let prepared = prepare_one(statement, None, &lrs).map_err(at)?;
         if !seen.insert(prepared.id) {
             return Err(at(ValidationError::new("id", "duplicate statement id within the request")));
@@ -210,6 +219,16 @@ fn prepare_one(received: Received, put_id: Option<Uuid>, lrs: &LrsProperties) ->
     let ctx = lrs.ctx;
     let Received { mut value, text } = received;
     validate::statement(&value, ctx.version)?;
+    let (agents, activities) = crate::index::fan_out(&value);
+    if agents.max(activities) > crate::index::MAX_RELATED_KEYS {
+        return Err(ValidationError::new(
+            "",
+            format!(
+                "the statement relates {agents} agents and {activities} activities; this LRS indexes at most {} of each",
+                crate::index::MAX_RELATED_KEYS
+            ),
+        ));
+    }
     let (fingerprint, timestamp_ms) = crate::compare::fingerprint_and_timestamp(&value);
     let Value::Object(map) = &mut value else {
         return Err(ValidationError::new("", "a statement must be a JSON object"));
@@ -344,6 +363,22 @@ mod tests {
     fn statement() -> Value {
         json!({"actor":{"mbox":"mailto:a@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},
                "object":{"id":"http://example.com/course"}})
+    }
+
+    #[test]
+    fn index_fan_out_is_bounded() {
+        let authority = json!({"mbox": "mailto:lrs@example.com"});
+        let mut s = statement();
+        let activities: Vec<Value> = (0..=crate::index::MAX_RELATED_KEYS).map(|i| json!({"id": format!("http://a/{i}")})).collect();
+        s["context"] = json!({"contextActivities": {"other": activities}});
+        let err = prepare_batch(s.to_string().as_bytes(), &ctx(&authority)).expect_err("too many related activities");
+        assert!(err.to_string().contains("at most"), "{err}");
+        // With the object, 100 activities: at the limit, accepted alone, too many in 500 copies.
+        s["context"]["contextActivities"]["other"].as_array_mut().expect("array").truncate(crate::index::MAX_RELATED_KEYS - 1);
+        assert!(prepare_batch(s.to_string().as_bytes(), &ctx(&authority)).is_ok());
+        let many = serde_json::to_vec(&vec![s; 500]).expect("json");
+        let err = prepare_batch(&many, &ctx(&authority)).expect_err("request budget");
+        assert!(err.to_string().contains("smaller batches"), "{err}");
     }
 
     #[test]

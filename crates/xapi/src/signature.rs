@@ -112,6 +112,15 @@ pub fn verify_signed(statement: &Value, signature_part: &[u8], content_type: &st
 pub fn verify_statement_signatures(statements: &[Value], received: &[AttachmentData]) -> Result<(), ValidationError> {
     for (s, statement) in statements.iter().enumerate() {
         let Some(Value::Array(attachments)) = statement.get("attachments") else { continue };
+        // Each check compares the whole statement: one signature per statement keeps a request's cost linear.
+        let signatures = attachments
+            .iter()
+            .filter(|a| a.get("usageType").and_then(Value::as_str) == Some(SIGNATURE_USAGE_TYPE))
+            .count();
+        if signatures > 1 {
+            let prefix = if statements.len() > 1 { format!("[{s}].") } else { String::new() };
+            return Err(ValidationError::new(format!("{prefix}attachments"), "a statement carries at most one signature"));
+        }
         for (a, attachment) in attachments.iter().enumerate() {
             if attachment.get("usageType").and_then(Value::as_str) != Some(SIGNATURE_USAGE_TYPE) {
                 continue;

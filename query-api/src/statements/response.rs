@@ -88,11 +88,12 @@ pub fn attachment_hashes<'a>(raws: impl IntoIterator<Item = &'a str>) -> Vec<Str
         sha2: Option<String>,
     }
     let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for raw in raws {
         let Ok(view) = serde_json::from_str::<View>(raw) else { continue };
         let nested = view.object.map(|o| o.attachments).unwrap_or_default();
         for sha2 in view.attachments.into_iter().chain(nested).filter_map(|a| a.sha2) {
-            if !out.contains(&sha2) {
+            if seen.insert(sha2.clone()) {
                 out.push(sha2);
             }
         }
