@@ -95,16 +95,7 @@ async fn lookup_loop(client: clickhouse::Client, mut rx: mpsc::UnboundedReceiver
 }
 
 async fn query(client: &clickhouse::Client, store: &str, ids: &[Uuid]) -> Result<Found, String> {
-    // Parsed UUIDs: their canonical text is safe to inline.
-    let mut list = String::with_capacity(ids.len() * 39);
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            list.push(',');
-        }
-        list.push('\'');
-        list.push_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
-        list.push('\'');
-    }
+    let list = lrs_common::clickhouse::uuid_in_list(ids);
     let sql = format!(
         "SELECT id, argMax(fingerprint, ver) AS fingerprint, argMax(timestamp_ms, ver) AS timestamp_ms \
          FROM statements WHERE store = ? AND id IN ({list}) GROUP BY id"

@@ -94,7 +94,7 @@ async fn check_loop(client: clickhouse::Client, mut rx: mpsc::UnboundedReceiver<
 
 async fn stored_ids(client: &clickhouse::Client, store: &str, ids: &[Uuid]) -> Result<HashSet<Uuid>, clickhouse::error::Error> {
     // The ids are parsed UUIDs, so inlining their canonical text is safe.
-    let list = ids.iter().map(|id| format!("'{}'", id.hyphenated())).collect::<Vec<_>>().join(",");
+    let list = lrs_common::clickhouse::uuid_in_list(ids);
     let sql = format!("SELECT DISTINCT toString(id) FROM statements WHERE store = ? AND id IN ({list})");
     let found: Vec<String> = client.query(&sql).bind(store).fetch_all().await?;
     Ok(found.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())

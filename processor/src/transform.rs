@@ -95,7 +95,8 @@ pub fn to_rows(store: Option<&str>, payload: Option<&[u8]>, at: Position, writte
             out.activities.push(ActivityRow {
                 store: store.to_string(),
                 activity_id: activity_id.clone(),
-                definition_hash: fnv1a(definition.as_bytes()),
+                // Stable across processors and builds: the same definition is one row key everywhere.
+                definition_hash: xapi::compare::fnv1a(definition.as_bytes()),
                 stored_ms: f.stored_ms,
                 statement_id: f.id,
                 definition,
@@ -134,11 +135,6 @@ pub fn to_rows(store: Option<&str>, payload: Option<&[u8]>, at: Position, writte
         });
     }
     Ok(out)
-}
-
-/// A stable 64-bit hash (FNV-1a): the same text gives the same row key in every processor and every build.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ *b as u64).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// Keeps one row per key (the last pushed, which carries the newest `stored` within a batch): a batch of a

@@ -149,7 +149,7 @@ fn write_string(s: &str, out: &mut Vec<u8>) {
 }
 
 /// FNV-1a, 64-bit: tiny, fixed constants, so the value never changes between builds (unlike std's hasher).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     bytes.iter().fold(OFFSET, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(PRIME))

@@ -39,20 +39,6 @@ struct IdRaw {
     raw: String,
 }
 
-/// `'…', …` for an IN list on a UUID column (hyphenated UUIDs need no escaping; ClickHouse converts the
-/// literals once for the set).
-fn uuid_list(ids: &[Uuid]) -> String {
-    let mut out = String::with_capacity(ids.len() * 39);
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('\'');
-        out.push_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
-        out.push('\'');
-    }
-    out
-}
 
 pub struct ClickHouseSink {
     client: clickhouse::Client,
@@ -134,7 +120,7 @@ impl RowSink for ClickHouseSink {
             }
             let sql = format!(
                 "SELECT id, argMax(raw, ver) AS raw FROM statements WHERE store = ? AND id IN ({}) GROUP BY id",
-                uuid_list(ids)
+                lrs_common::clickhouse::uuid_in_list(ids)
             );
             let rows = self.client.query(&sql).bind(store).fetch_all::<IdRaw>().await?;
             Ok(rows.into_iter().map(|r| (r.id, r.raw)).collect())
@@ -155,7 +141,7 @@ impl RowSink for ClickHouseSink {
             let sql = format!(
                 "SELECT store, target, referrer, referrer_stored_ms, referrer_ver, referrer_voiding FROM statement_refs \
                  WHERE store = ? AND target IN ({})",
-                uuid_list(targets)
+                lrs_common::clickhouse::uuid_in_list(targets)
             );
             Ok(self.client.query(&sql).bind(store).fetch_all::<RefRow>().await?)
         })

@@ -238,11 +238,10 @@ impl Plan {
 /// both matter for a page of ids scattered over the whole table.
 pub fn statements_sql(store: &str, ids: &[Uuid]) -> Sql {
     // The ids come from the index, not from the request: inlined as UUID literals, one primary-key set.
-    let list: Vec<String> = ids.iter().map(|id| format!("'{}'", id.hyphenated())).collect();
     Sql {
         text: format!(
             "SELECT id, raw, ver, stored_ms, voided_id FROM statements PREWHERE id IN ({}) WHERE store = ?",
-            list.join(", ")
+            lrs_common::clickhouse::uuid_in_list(ids)
         ),
         binds: vec![Bind::Str(store.to_string())],
     }
@@ -434,7 +433,7 @@ mod tests {
     fn fetch_statements_and_attachments() {
         let id = Uuid::parse_str(REG).unwrap();
         let sql = statements_sql("st", &[id, id]);
-        assert!(sql.text.contains(&format!("id IN ('{REG}', '{REG}') WHERE store = ?")), "{}", sql.text);
+        assert!(sql.text.contains(&format!("id IN ('{REG}','{REG}') WHERE store = ?")), "{}", sql.text);
         assert_eq!(sql.binds, vec![s("st")]);
         let sql = attachments_sql("st", &["a".into(), "b'".into()]);
         assert!(sql.text.contains("sha2 IN (?, ?) GROUP BY sha2"));
