@@ -115,46 +115,12 @@ impl Cursor {
 
 /// Splits and percent-decodes an `application/x-www-form-urlencoded` query string (`+` is a space).
 pub fn decode_query(query: &str) -> Result<Vec<(String, String)>, ParamError> {
-    let mut pairs = Vec::new();
-    for part in query.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = part.split_once('=').unwrap_or((part, ""));
-        pairs.push((percent_decode(name)?, percent_decode(value)?));
-    }
-    Ok(pairs)
-}
-
-fn percent_decode(s: &str) -> Result<String, ParamError> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-                let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
-                let byte = byte.ok_or_else(|| err(format!("malformed percent-encoding in query string near {s:?}")))?;
-                out.push(byte);
-                i += 2;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| err("query string is not UTF-8"))
+    lrs_common::http::form::decode(query).map_err(|e| err(format!("query string: {e}")))
 }
 
 /// Percent-encodes a query component (everything but RFC 3986 unreserved characters).
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &c in s.as_bytes() {
-        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') {
-            out.push(c as char);
-        } else {
-            out.push_str(&format!("%{c:02X}"));
-        }
-    }
-    out
+    lrs_common::http::form::escape(s)
 }
 
 /// Validates the decoded parameters of one request.
