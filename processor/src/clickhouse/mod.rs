@@ -5,4 +5,4 @@
 pub mod rows;
 mod sink;
 
-pub use sink::{ClickHouseSink, RowSink, SinkError};
+pub use sink::{insert_rows, ClickHouseSink, RowSink, SinkError};

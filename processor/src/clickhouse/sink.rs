@@ -54,32 +54,41 @@ impl ClickHouseSink {
     where
         T: clickhouse::RowOwned + clickhouse::RowWrite + Send + Sync,
     {
-        let started = Instant::now();
-        let write = async {
-            let mut insert = self.client.insert::<T>(table).await?;
-            for row in rows {
-                insert.write(row).await?;
-            }
-            insert.end().await?;
-            Ok::<_, SinkError>(())
-        };
-        let result = match tokio::time::timeout(self.timeout, write).await {
-            Ok(r) => r,
-            Err(_) => Err(SinkError::Timeout(self.timeout)),
-        };
-        INSERT_LATENCY.with_label_values(&[table]).observe(started.elapsed().as_secs_f64());
-        match &result {
-            Ok(()) => {
-                INSERT_BATCHES.with_label_values(&[table, "ok"]).inc();
-                INSERT_ROWS.with_label_values(&[table]).inc_by(rows.len() as u64);
-            }
-            Err(_) => {
-                INSERT_BATCHES.with_label_values(&[table, "error"]).inc();
-                INSERT_ERRORS.with_label_values(&[table]).inc();
-            }
-        }
-        result
+        insert_rows(&self.client, table, rows, self.timeout).await
     }
+}
+
+/// One INSERT of `rows` into `table`, bounded by `timeout`, counted in the insert metrics. Every processor
+/// write goes through here (statements, their tables, documents).
+pub async fn insert_rows<T>(client: &clickhouse::Client, table: &'static str, rows: &[T], timeout: Duration) -> Result<(), SinkError>
+where
+    T: clickhouse::RowOwned + clickhouse::RowWrite + Send + Sync,
+{
+    let started = Instant::now();
+    let write = async {
+        let mut insert = client.insert::<T>(table).await?;
+        for row in rows {
+            insert.write(row).await?;
+        }
+        insert.end().await?;
+        Ok::<_, SinkError>(())
+    };
+    let result = match tokio::time::timeout(timeout, write).await {
+        Ok(r) => r,
+        Err(_) => Err(SinkError::Timeout(timeout)),
+    };
+    INSERT_LATENCY.with_label_values(&[table]).observe(started.elapsed().as_secs_f64());
+    match &result {
+        Ok(()) => {
+            INSERT_BATCHES.with_label_values(&[table, "ok"]).inc();
+            INSERT_ROWS.with_label_values(&[table]).inc_by(rows.len() as u64);
+        }
+        Err(_) => {
+            INSERT_BATCHES.with_label_values(&[table, "error"]).inc();
+            INSERT_ERRORS.with_label_values(&[table]).inc();
+        }
+    }
+    result
 }
 
 impl RowSink for ClickHouseSink {

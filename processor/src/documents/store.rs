@@ -3,9 +3,8 @@
 
 use super::apply::{Applied, Current, Incoming};
 use super::rows::DocumentRow;
-use crate::metrics::{INSERT_BATCHES, INSERT_LATENCY, INSERT_ROWS};
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use xapi::document::{DocKey, Document, Kind, Op};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -120,26 +119,7 @@ impl DocumentStore {
         if rows.is_empty() {
             return Ok(());
         }
-        let started = Instant::now();
-        let write = async {
-            let mut insert = self.client.insert::<T>(table).await?;
-            for row in rows {
-                insert.write(row).await?;
-            }
-            insert.end().await?;
-            Ok::<_, clickhouse::error::Error>(())
-        };
-        let result = match tokio::time::timeout(TIMEOUT, write).await {
-            Ok(r) => r.map_err(anyhow::Error::from),
-            Err(_) => Err(anyhow::anyhow!("insert into {table} timed out after {TIMEOUT:?}")),
-        };
-        INSERT_LATENCY.with_label_values(&[table]).observe(started.elapsed().as_secs_f64());
-        let label = if result.is_ok() { "ok" } else { "error" };
-        INSERT_BATCHES.with_label_values(&[table, label]).inc();
-        if result.is_ok() {
-            INSERT_ROWS.with_label_values(&[table]).inc_by(rows.len() as u64);
-        }
-        result
+        Ok(crate::clickhouse::insert_rows(&self.client, table, rows, TIMEOUT).await?)
     }
 }
 
