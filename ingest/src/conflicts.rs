@@ -5,8 +5,8 @@
 
 use futures::future::BoxFuture;
 use std::collections::{BTreeMap, HashMap};
-use tokio::sync::{mpsc, oneshot};
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 use xapi::Prepared;
 

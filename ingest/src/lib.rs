@@ -7,12 +7,12 @@ mod error;
 mod metrics;
 mod publish;
 mod statements;
-mod visibility;
 #[cfg(test)]
 mod tests;
+mod visibility;
 
-pub use error::IngestError;
 pub use conflicts::{ClickHouseFingerprints, StoredFingerprints};
+pub use error::IngestError;
 pub use publish::{AttachmentContent, KafkaPublisher, Publish};
 pub use visibility::Visibility;
 
@@ -54,9 +54,8 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
         credentials: credentials.clone(),
         publisher: publisher.clone(),
         max_body_bytes: settings.max_body_bytes,
-        visibility: (settings.ack_mode == lrs_common::config::AckMode::Visible).then(|| {
-            Arc::new(Visibility::new(lrs_common::clickhouse::client(&settings), settings.visible_timeout))
-        }),
+        visibility: (settings.ack_mode == lrs_common::config::AckMode::Visible)
+            .then(|| Arc::new(Visibility::new(lrs_common::clickhouse::client(&settings), settings.visible_timeout))),
         fingerprints: Some(Arc::new(ClickHouseFingerprints::new(lrs_common::clickhouse::client(&settings)))),
     };
     let (documents_router, documents) = documents::router(&settings, credentials.clone())?;

@@ -37,7 +37,10 @@ pub trait Publish: Send + Sync {
 pub fn envelope(statements: &[Prepared], attachments: &[AttachmentContent]) -> Vec<u8> {
     use xapi::envelope::{Envelope, EnvelopeAttachment, EnvelopeStatement};
     Envelope {
-        statements: statements.iter().map(|s| EnvelopeStatement { fingerprint: s.fingerprint, json: &s.payload }).collect(),
+        statements: statements
+            .iter()
+            .map(|s| EnvelopeStatement { fingerprint: s.fingerprint, json: &s.payload })
+            .collect(),
         attachments: attachments
             .iter()
             .map(|a| EnvelopeAttachment { sha2: &a.sha2, content_type: &a.content_type, content: &a.content })
@@ -74,9 +77,10 @@ impl KafkaPublisher {
         let client = self.producer.clone();
         let topic = self.topic.clone();
         let result = tokio::task::spawn_blocking(move || {
-            client.client().fetch_metadata(Some(&topic), Timeout::After(Duration::from_secs(2))).map(|m| {
-                m.topics().first().map(|t| t.error().is_none() && !t.partitions().is_empty()).unwrap_or(false)
-            })
+            client
+                .client()
+                .fetch_metadata(Some(&topic), Timeout::After(Duration::from_secs(2)))
+                .map(|m| m.topics().first().map(|t| t.error().is_none() && !t.partitions().is_empty()).unwrap_or(false))
         })
         .await;
         match result {

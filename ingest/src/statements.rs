@@ -2,8 +2,8 @@
 
 use crate::conflicts::{resolve, Outcome};
 use crate::error::IngestError;
-use crate::publish::AttachmentContent;
 use crate::metrics::STATEMENTS;
+use crate::publish::AttachmentContent;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -47,9 +47,8 @@ pub async fn put(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, IngestError> {
     let Query(params) = params.map_err(|e| IngestError::BadRequest(e.body_text()))?;
-    let id = params
-        .statement_id
-        .ok_or_else(|| IngestError::BadRequest("the statementId parameter is required".into()))?;
+    let id =
+        params.statement_id.ok_or_else(|| IngestError::BadRequest("the statementId parameter is required".into()))?;
     let id = Uuid::parse_str(&id).map_err(|_| IngestError::BadRequest(format!("statementId {id:?} is not a UUID")))?;
     let (prepared, attachments) =
         receive(&state, &principal, version, &headers, body, |body, ctx| prepare_put(body, id, ctx).map(|p| vec![p]))?;
@@ -90,9 +89,11 @@ fn receive(
                 .collect();
             Ok((prepared, attachments))
         }
-        Some(ct) if !multipart::media_type(ct).eq_ignore_ascii_case("application/json") => Err(IngestError::BadRequest(
-            format!("unsupported Content-Type {ct:?}: send application/json, or multipart/mixed with attachments"),
-        )),
+        Some(ct) if !multipart::media_type(ct).eq_ignore_ascii_case("application/json") => {
+            Err(IngestError::BadRequest(format!(
+                "unsupported Content-Type {ct:?}: send application/json, or multipart/mixed with attachments"
+            )))
+        }
         _ => {
             let prepared = prepare(&body, &ctx).map_err(rejected)?;
             // Attachments without a fileUrl need their content, which only a multipart request carries. Only a

@@ -36,8 +36,14 @@ impl Publish for Recorder {
 
 fn app(recorder: Arc<Recorder>) -> axum::Router {
     let credentials = Arc::new(Credentials::new().with("k", "s", "tenant-a", "http://lrs.test"));
-    crate::xapi_router(AppState { credentials, publisher: recorder, max_body_bytes: 4096, visibility: None, fingerprints: None })
-        .layer(axum::middleware::from_fn(lrs_common::http::version_header))
+    crate::xapi_router(AppState {
+        credentials,
+        publisher: recorder,
+        max_body_bytes: 4096,
+        visibility: None,
+        fingerprints: None,
+    })
+    .layer(axum::middleware::from_fn(lrs_common::http::version_header))
 }
 
 fn post(body: &str) -> Request<Body> {

@@ -82,7 +82,10 @@ async fn check_loop(client: clickhouse::Client, mut rx: mpsc::UnboundedReceiver<
                 let _ = w.done.send(());
             } else if w.started.elapsed() >= timeout {
                 VISIBLE_WAIT.with_label_values(&["timeout"]).observe(w.started.elapsed().as_secs_f64());
-                tracing::warn!(statements = w.remaining.len(), "statements not visible within the timeout; answered as durable");
+                tracing::warn!(
+                    statements = w.remaining.len(),
+                    "statements not visible within the timeout; answered as durable"
+                );
             } else {
                 still.push(w);
             }
@@ -92,7 +95,11 @@ async fn check_loop(client: clickhouse::Client, mut rx: mpsc::UnboundedReceiver<
     }
 }
 
-async fn stored_ids(client: &clickhouse::Client, store: &str, ids: &[Uuid]) -> Result<HashSet<Uuid>, clickhouse::error::Error> {
+async fn stored_ids(
+    client: &clickhouse::Client,
+    store: &str,
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>, clickhouse::error::Error> {
     // The ids are parsed UUIDs, so inlining their canonical text is safe.
     let list = lrs_common::clickhouse::uuid_in_list(ids);
     let sql = format!("SELECT DISTINCT toString(id) FROM statements WHERE store = ? AND id IN ({list})");

@@ -53,7 +53,8 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
 /// Ready while the consume loop runs and ClickHouse answers.
 async fn readiness(client: ::clickhouse::Client, consuming: Arc<AtomicBool>) -> axum::response::Response {
     let running = consuming.load(Ordering::Relaxed);
-    let probe = tokio::time::timeout(std::time::Duration::from_secs(2), client.query("SELECT 1").fetch_one::<u8>()).await;
+    let probe =
+        tokio::time::timeout(std::time::Duration::from_secs(2), client.query("SELECT 1").fetch_one::<u8>()).await;
     let clickhouse = match probe {
         Ok(Ok(_)) => "ok".to_string(),
         Ok(Err(e)) => e.to_string(),

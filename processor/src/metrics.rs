@@ -2,8 +2,12 @@ use prometheus::{register_histogram_vec, register_int_counter_vec, HistogramVec,
 use std::sync::LazyLock;
 
 pub static INSERT_BATCHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    register_int_counter_vec!("lrs_clickhouse_insert_batches_total", "Insert batches, by table and result", &["table", "result"])
-        .expect("metric registers once")
+    register_int_counter_vec!(
+        "lrs_clickhouse_insert_batches_total",
+        "Insert batches, by table and result",
+        &["table", "result"]
+    )
+    .expect("metric registers once")
 });
 
 pub static INSERT_ROWS: LazyLock<IntCounterVec> = LazyLock::new(|| {

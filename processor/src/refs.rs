@@ -19,16 +19,25 @@ struct TargetFacts {
 fn target_facts(raw: &str) -> Option<TargetFacts> {
     let f = xapi::extract(raw.as_bytes()).ok()?;
     let value: serde_json::Value = serde_json::from_str(raw).ok()?;
-    Some(TargetFacts { verb_id: f.verb_id, registration: f.registration.unwrap_or_default(), facts: xapi::index::facts(&value) })
+    Some(TargetFacts {
+        verb_id: f.verb_id,
+        registration: f.registration.unwrap_or_default(),
+        facts: xapi::index::facts(&value),
+    })
 }
 
 /// Index rows linking referrers and targets for the statements of one batch.
-pub async fn via_rows(statements: &[StatementRow], refs: &[RefRow], sink: &dyn RowSink) -> Result<Vec<IndexRow>, SinkError> {
+pub async fn via_rows(
+    statements: &[StatementRow],
+    refs: &[RefRow],
+    sink: &dyn RowSink,
+) -> Result<Vec<IndexRow>, SinkError> {
     let mut out = Vec::new();
     if statements.is_empty() {
         return Ok(out);
     }
-    let in_batch: HashMap<(&str, Uuid), &StatementRow> = statements.iter().map(|s| ((s.store.as_str(), s.id), s)).collect();
+    let in_batch: HashMap<(&str, Uuid), &StatementRow> =
+        statements.iter().map(|s| ((s.store.as_str(), s.id), s)).collect();
     let mut targets: HashMap<(String, Uuid), Option<TargetFacts>> = HashMap::new();
     for r in refs {
         let facts = in_batch.get(&(r.store.as_str(), r.target)).and_then(|s| target_facts(&s.raw));
@@ -74,7 +83,12 @@ pub async fn via_rows(statements: &[StatementRow], refs: &[RefRow], sink: &dyn R
 }
 
 fn link(r: &RefRow, t: &TargetFacts, out: &mut Vec<IndexRow>) {
-    let subject = Subject { id: r.referrer, stored_ms: r.referrer_stored_ms, ver: r.referrer_ver, voiding: r.referrer_voiding != 0 };
+    let subject = Subject {
+        id: r.referrer,
+        stored_ms: r.referrer_stored_ms,
+        ver: r.referrer_ver,
+        voiding: r.referrer_voiding != 0,
+    };
     let target = Target { verb_id: &t.verb_id, registration: t.registration, facts: &t.facts };
     index_rows(&r.store, &subject, r.target, &target, out);
 }
@@ -103,27 +117,54 @@ mod tests {
         fn write_watermarks<'a>(&'a self, _: &'a [WatermarkRow]) -> BoxFuture<'a, Result<(), SinkError>> {
             Box::pin(async { Ok(()) })
         }
-        fn statements_by_id<'a>(&'a self, store: &'a str, ids: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, SinkError>> {
-            let found = self.statements.iter().filter(|s| s.store == store && ids.contains(&s.id)).map(|s| (s.id, s.raw.clone())).collect();
+        fn statements_by_id<'a>(
+            &'a self,
+            store: &'a str,
+            ids: &'a [Uuid],
+        ) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, SinkError>> {
+            let found = self
+                .statements
+                .iter()
+                .filter(|s| s.store == store && ids.contains(&s.id))
+                .map(|s| (s.id, s.raw.clone()))
+                .collect();
             Box::pin(async move { Ok(found) })
         }
-        fn referrers_of<'a>(&'a self, store: &'a str, targets: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<RefRow>, SinkError>> {
+        fn referrers_of<'a>(
+            &'a self,
+            store: &'a str,
+            targets: &'a [Uuid],
+        ) -> BoxFuture<'a, Result<Vec<RefRow>, SinkError>> {
             let found = self.refs.iter().filter(|r| r.store == store && targets.contains(&r.target)).cloned().collect();
             Box::pin(async move { Ok(found) })
         }
     }
 
     fn rows(json: &str, offset: i64) -> RecordRows {
-        let bytes = Envelope { statements: vec![EnvelopeStatement { fingerprint: 0, json: json.as_bytes() }], attachments: vec![] }.encode();
+        let bytes = Envelope {
+            statements: vec![EnvelopeStatement { fingerprint: 0, json: json.as_bytes() }],
+            attachments: vec![],
+        }
+        .encode();
         to_rows(Some("s"), Some(&bytes), Position { partition: 0, offset }, 0).expect("rows")
     }
 
     fn target() -> RecordRows {
-        rows(&format!(r#"{{"id":"{TARGET}","stored":"2024-01-02T03:04:05.678Z","actor":{{"mbox":"mailto:t@x.org"}},"verb":{{"id":"http://v/target"}},"object":{{"id":"http://act/t"}}}}"#), 1)
+        rows(
+            &format!(
+                r#"{{"id":"{TARGET}","stored":"2024-01-02T03:04:05.678Z","actor":{{"mbox":"mailto:t@x.org"}},"verb":{{"id":"http://v/target"}},"object":{{"id":"http://act/t"}}}}"#
+            ),
+            1,
+        )
     }
 
     fn referrer() -> RecordRows {
-        rows(&format!(r#"{{"id":"11111111-e920-4a68-a066-917faca28949","stored":"2024-01-02T03:04:06.000Z","actor":{{"mbox":"mailto:r@x.org"}},"verb":{{"id":"http://v/ref"}},"object":{{"objectType":"StatementRef","id":"{TARGET}"}}}}"#), 2)
+        rows(
+            &format!(
+                r#"{{"id":"11111111-e920-4a68-a066-917faca28949","stored":"2024-01-02T03:04:06.000Z","actor":{{"mbox":"mailto:r@x.org"}},"verb":{{"id":"http://v/ref"}},"object":{{"objectType":"StatementRef","id":"{TARGET}"}}}}"#
+            ),
+            2,
+        )
     }
 
     fn linked(via: &[IndexRow]) -> Vec<(&str, &str)> {

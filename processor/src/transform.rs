@@ -60,7 +60,12 @@ pub fn version_of(stored_ms: i64, at: Position) -> u64 {
 }
 
 /// Turns a published envelope into rows. `store` is the record's store header.
-pub fn to_rows(store: Option<&str>, payload: Option<&[u8]>, at: Position, written_ms: i64) -> Result<RecordRows, DecodeError> {
+pub fn to_rows(
+    store: Option<&str>,
+    payload: Option<&[u8]>,
+    at: Position,
+    written_ms: i64,
+) -> Result<RecordRows, DecodeError> {
     let store = store.filter(|s| !s.is_empty()).ok_or(DecodeError::MissingHeader(lrs_common::kafka::STORE_HEADER))?;
     let payload = payload.ok_or(DecodeError::NoPayload)?;
     let envelope = xapi::envelope::decode(payload)?;
@@ -69,8 +74,10 @@ pub fn to_rows(store: Option<&str>, payload: Option<&[u8]>, at: Position, writte
     for (index, s) in envelope.statements.iter().enumerate() {
         let bad = |error| DecodeError::Statement { index, error };
         let f = xapi::extract(s.json).map_err(bad)?;
-        let raw = std::str::from_utf8(s.json).map_err(|_| bad(xapi::extract::ExtractError::Json("not UTF-8".into())))?;
-        let value: Value = serde_json::from_str(raw).map_err(|e| bad(xapi::extract::ExtractError::Json(e.to_string())))?;
+        let raw =
+            std::str::from_utf8(s.json).map_err(|_| bad(xapi::extract::ExtractError::Json("not UTF-8".into())))?;
+        let value: Value =
+            serde_json::from_str(raw).map_err(|e| bad(xapi::extract::ExtractError::Json(e.to_string())))?;
         let facts = xapi::index::facts(&value);
         let ver = version_of(f.stored_ms, at);
         stored_ms = f.stored_ms;
@@ -103,7 +110,12 @@ pub fn to_rows(store: Option<&str>, payload: Option<&[u8]>, at: Position, writte
             });
         }
         for (key, agent) in &facts.named_agents {
-            out.agents.push(AgentRow { store: store.to_string(), key: key.clone(), agent: agent.to_string(), stored_ms: f.stored_ms });
+            out.agents.push(AgentRow {
+                store: store.to_string(),
+                key: key.clone(),
+                agent: agent.to_string(),
+                stored_ms: f.stored_ms,
+            });
         }
         out.statements.push(StatementRow {
             store: store.to_string(),
@@ -286,7 +298,10 @@ mod tests {
         assert_eq!(to_rows(None, Some(&ok), AT, 0), Err(DecodeError::MissingHeader("lrs-store")));
         assert_eq!(to_rows(Some("s"), None, AT, 0), Err(DecodeError::NoPayload));
         assert!(matches!(to_rows(Some("s"), Some(b"not json"), AT, 0), Err(DecodeError::Envelope(_))));
-        assert!(matches!(to_rows(Some("s"), Some(&envelope(&["{}"])), AT, 0), Err(DecodeError::Statement { index: 0, .. })));
+        assert!(matches!(
+            to_rows(Some("s"), Some(&envelope(&["{}"])), AT, 0),
+            Err(DecodeError::Statement { index: 0, .. })
+        ));
         assert!(to_rows(Some("s"), Some(&envelope(&[&statement(), "\u{ff}"])), AT, 0).is_err());
     }
 

@@ -51,8 +51,8 @@ impl Progress {
         states
             .iter()
             .filter_map(|s| {
-                let caught_up = nothing_pending
-                    && matches!((s.position, s.high_watermark), (Some(pos), Some(high)) if pos >= high);
+                let caught_up =
+                    nothing_pending && matches!((s.position, s.high_watermark), (Some(pos), Some(high)) if pos >= high);
                 let through = if caught_up { Some(now_ms) } else { self.newest_written.get(&s.partition).copied() }?;
                 Some(WatermarkRow {
                     topic: topic.to_string(),

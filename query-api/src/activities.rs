@@ -79,10 +79,7 @@ mod tests {
     #[test]
     fn parameters() {
         assert_eq!(parse("activityId=http://www.example.com/a/1").as_deref(), Ok("http://www.example.com/a/1"));
-        assert_eq!(
-            parse("activityId=http%3A%2F%2Fexample.com%2Fa%3Fb%3Dc").as_deref(),
-            Ok("http://example.com/a?b=c")
-        );
+        assert_eq!(parse("activityId=http%3A%2F%2Fexample.com%2Fa%3Fb%3Dc").as_deref(), Ok("http://example.com/a?b=c"));
         assert!(parse("").is_err(), "required");
         assert!(parse("activityId=true").is_err(), "not an IRI");
         assert!(parse("activityId=").is_err());

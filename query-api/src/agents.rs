@@ -28,7 +28,12 @@ pub async fn get(
     }
 }
 
-async fn answer(state: &AppState, principal: &Principal, version: XapiVersion, query: &str) -> Result<Response, QueryError> {
+async fn answer(
+    state: &AppState,
+    principal: &Principal,
+    version: XapiVersion,
+    query: &str,
+) -> Result<Response, QueryError> {
     let (agent, key) = parse(query, version).map_err(QueryError::BadRequest)?;
     let stored = fetch_forms(&state.clickhouse, &principal.store, &key).await?;
     Ok(Json(person(&agent, &stored)).into_response())
@@ -41,7 +46,8 @@ pub fn parse(query: &str, version: XapiVersion) -> Result<(Value, String), Strin
     let [raw] = form::single_params(&pairs, &["agent"])?[..] else { unreachable!("one parameter asked") };
     let raw = raw.ok_or("the agent parameter is required")?;
     let agent: Value = serde_json::from_str(raw).map_err(|_| "the agent parameter is not valid JSON".to_string())?;
-    xapi::validate::agent_or_group(&agent, version).map_err(|e| format!("the agent parameter is not a valid Agent: {e}"))?;
+    xapi::validate::agent_or_group(&agent, version)
+        .map_err(|e| format!("the agent parameter is not a valid Agent: {e}"))?;
     if agent.get("objectType").and_then(Value::as_str) == Some("Group") {
         return Err("the agent parameter must be an Agent, not a Group".into());
     }
@@ -135,7 +141,10 @@ mod tests {
         assert!(parse("", v).is_err(), "required");
         assert!(parse(&q("{"), v).is_err(), "not JSON");
         assert!(parse(&q(r#"{"objectType":"Agent","name":"Rick"}"#), v).is_err(), "no IFI");
-        assert!(parse(&q(r#"{"mbox":"mailto:a@example.com","openid":"http://example.com/a"}"#), v).is_err(), "two IFIs");
+        assert!(
+            parse(&q(r#"{"mbox":"mailto:a@example.com","openid":"http://example.com/a"}"#), v).is_err(),
+            "two IFIs"
+        );
         assert!(parse(&q(r#"{"mbox":"a@example.com"}"#), v).is_err(), "not mailto");
         assert!(parse(&q(r#"{"objectType":"Group","mbox":"mailto:g@example.com"}"#), v).is_err(), "a Group");
         let ok = q(r#"{"mbox":"mailto:a@example.com"}"#);

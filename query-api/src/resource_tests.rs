@@ -10,8 +10,9 @@ use tower::ServiceExt;
 
 fn app() -> axum::Router {
     // ClickHouse is unreachable on purpose: none of these requests may get that far.
-    let settings = lrs_common::Settings::from_lookup(|k| (k == "LRS_CLICKHOUSE_URL").then(|| "http://127.0.0.1:9".into()))
-        .expect("settings");
+    let settings =
+        lrs_common::Settings::from_lookup(|k| (k == "LRS_CLICKHOUSE_URL").then(|| "http://127.0.0.1:9".into()))
+            .expect("settings");
     let credentials = Arc::new(Credentials::new().with("k", "s", "default", "http://lrs.example"));
     let router = xapi_router(AppState::new(&settings, credentials))
         .layer(axum::middleware::from_fn(lrs_common::http::version_header));

@@ -271,7 +271,13 @@ impl Lrs {
 
 fn enc(s: &str) -> String {
     s.bytes()
-        .map(|c| if c.is_ascii_alphanumeric() || b"-._~".contains(&c) { (c as char).to_string() } else { format!("%{c:02X}") })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || b"-._~".contains(&c) {
+                (c as char).to_string()
+            } else {
+                format!("%{c:02X}")
+            }
+        })
         .collect()
 }
 
@@ -307,7 +313,11 @@ async fn statements_queries_on_clickhouse() {
     let mut settings = Settings::from_env().expect("settings");
     settings.clickhouse_database = database.clone();
     let server = ch::server_client(&settings);
-    server.query(&format!("DROP DATABASE IF EXISTS {}", ch::quote_ident(&database))).execute().await.expect("ClickHouse reachable");
+    server
+        .query(&format!("DROP DATABASE IF EXISTS {}", ch::quote_ident(&database)))
+        .execute()
+        .await
+        .expect("ClickHouse reachable");
     ch::migrate::apply(&server, &database).await.expect("migrate");
     let client = ch::client(&settings);
 
@@ -317,7 +327,15 @@ async fn statements_queries_on_clickhouse() {
     let t = Instant::now();
     let statements: Vec<StatementRow> = gens
         .iter()
-        .map(|g| StatementRow { store: STORE.into(), id: g.id, ver: g.ver, stored_ms: g.stored_ms, verb_id: g.verb.clone(), voided_id: Uuid::nil(), raw: g.raw.clone() })
+        .map(|g| StatementRow {
+            store: STORE.into(),
+            id: g.id,
+            ver: g.ver,
+            stored_ms: g.stored_ms,
+            verb_id: g.verb.clone(),
+            voided_id: Uuid::nil(),
+            raw: g.raw.clone(),
+        })
         .collect();
     insert(&client, "statements", &statements).await;
     let index: Vec<IndexRow> = gens.iter().flat_map(|g| g.index_rows(g, Uuid::nil())).collect();
@@ -391,11 +409,18 @@ async fn statements_queries_on_clickhouse() {
     idx.extend(voiding.index_rows(&target, target.id));
     idx.extend(referrer.index_rows(&plain, plain.id));
     insert(&client, "statement_index", &idx).await;
-    insert(&client, "voids", &[VoidRow { store: STORE.into(), target: target.id, voiding_id: voiding.id, ver: 1 }]).await;
+    insert(&client, "voids", &[VoidRow { store: STORE.into(), target: target.id, voiding_id: voiding.id, ver: 1 }])
+        .await;
     insert(
         &client,
         "attachments",
-        &[AttachmentRow { store: STORE.into(), sha2: sha2.clone(), content_type: "text/plain".into(), content: b"hello".to_vec(), stored_ms: base }],
+        &[AttachmentRow {
+            store: STORE.into(),
+            sha2: sha2.clone(),
+            content_type: "text/plain".into(),
+            content: b"hello".to_vec(),
+            stored_ms: base,
+        }],
     )
     .await;
 
@@ -414,7 +439,8 @@ async fn statements_queries_on_clickhouse() {
     assert_eq!(winner_json["object"]["id"], "http://example.com/act/special", "the first write wins");
     assert_eq!(v["more"], "");
     // The referrer matches an agent filter through its target (plain's actor), and by its own actor.
-    let (ids, _) = lrs.all_pages(&format!("/xapi/statements?agent={}", agent_param("mailto:confirmer@example.com")), false).await;
+    let (ids, _) =
+        lrs.all_pages(&format!("/xapi/statements?agent={}", agent_param("mailto:confirmer@example.com")), false).await;
     assert_eq!(ids, vec![referrer.id]);
     // statementId / voidedStatementId.
     let (status, headers, body) = lrs.get(&format!("/xapi/statements?statementId={}", target.id), "2.0.0").await;
@@ -437,14 +463,16 @@ async fn statements_queries_on_clickhouse() {
     let v = lrs.json(&format!("/xapi/statements?statementId={}&format=canonical", plain.id)).await;
     assert_eq!(v["verb"]["display"], json!({"fr": "a fait"}), "Accept-Language: fr");
     // Attachments.
-    let (status, headers, body) = lrs.get(&format!("/xapi/statements?statementId={}&attachments=true", with_attachment.id), "2.0.0").await;
+    let (status, headers, body) =
+        lrs.get(&format!("/xapi/statements?statementId={}&attachments=true", with_attachment.id), "2.0.0").await;
     assert_eq!(status, StatusCode::OK);
     let ct = headers["content-type"].to_str().unwrap();
     let parts = xapi::multipart::parse(&xapi::multipart::boundary(ct).expect("boundary"), &body).expect("multipart");
     assert_eq!(parts.len(), 2);
     assert_eq!(parts[1].header("x-experience-api-hash"), Some(sha2.as_str()));
     assert_eq!(parts[1].body, b"hello");
-    let (status, headers, body) = lrs.get("/xapi/statements?verb=http%3A%2F%2Fexample.com%2Fverbs%2Fattached&attachments=true", "2.0.0").await;
+    let (status, headers, body) =
+        lrs.get("/xapi/statements?verb=http%3A%2F%2Fexample.com%2Fverbs%2Fattached&attachments=true", "2.0.0").await;
     assert_eq!(status, StatusCode::OK);
     let ct = headers["content-type"].to_str().unwrap();
     let parts = xapi::multipart::parse(&xapi::multipart::boundary(ct).expect("boundary"), &body).expect("multipart");
@@ -470,17 +498,28 @@ async fn statements_queries_on_clickhouse() {
         .as_str()
         .unwrap()
         .starts_with("/base/xapi/statements?agent="));
-    let (asc, _) = lrs.all_pages(&format!("/xapi/statements?agent={}&limit=9&ascending=true", agent_param(a7)), true).await;
+    let (asc, _) =
+        lrs.all_pages(&format!("/xapi/statements?agent={}&limit=9&ascending=true", agent_param(a7)), true).await;
     assert_eq!(asc.iter().rev().cloned().collect::<Vec<_>>(), ids, "ascending is the exact reverse");
 
     let teacher = "mailto:i3@example.com";
-    let (ids, _) = lrs.all_pages(&format!("/xapi/statements?agent={}&related_agents=true", agent_param(teacher)), false).await;
+    let (ids, _) =
+        lrs.all_pages(&format!("/xapi/statements?agent={}&related_agents=true", agent_param(teacher)), false).await;
     assert_eq!(sorted(ids), bulk(&|g| g.instructor == teacher));
     let (ids, _) = lrs.all_pages(&format!("/xapi/statements?agent={}", agent_param(teacher)), false).await;
     assert!(ids.is_empty(), "an instructor is not the actor or object");
 
     let course = "http://example.com/course/3";
-    let (ids, _) = lrs.all_pages(&format!("/xapi/statements?activity={}&related_activities=true&verb={}", enc(course), enc("http://example.com/verbs/v2")), false).await;
+    let (ids, _) = lrs
+        .all_pages(
+            &format!(
+                "/xapi/statements?activity={}&related_activities=true&verb={}",
+                enc(course),
+                enc("http://example.com/verbs/v2")
+            ),
+            false,
+        )
+        .await;
     assert_eq!(sorted(ids), bulk(&|g| g.parent == course && g.verb.ends_with("/v2")));
     let act = "http://example.com/act/42";
     let (ids, _) = lrs.all_pages(&format!("/xapi/statements?activity={}", enc(act)), false).await;
@@ -501,21 +540,52 @@ async fn statements_queries_on_clickhouse() {
     let (ids, pages) = lrs.all_pages(&q, false).await;
     assert_eq!(sorted(ids), bulk(&|g| g.verb.ends_with("/v5") && g.stored_ms > since && g.stored_ms <= until));
     eprintln!("verb+since+until: {pages} pages");
-    let (ids, _) = lrs.all_pages(&format!("/xapi/statements?since={}&until={}&ascending=true&limit=333", enc(&xapi::time::format_ms(since)), enc(&xapi::time::format_ms(since + DAY / 2))), true).await;
+    let (ids, _) = lrs
+        .all_pages(
+            &format!(
+                "/xapi/statements?since={}&until={}&ascending=true&limit=333",
+                enc(&xapi::time::format_ms(since)),
+                enc(&xapi::time::format_ms(since + DAY / 2))
+            ),
+            true,
+        )
+        .await;
     assert_eq!(sorted(ids), bulk(&|g| g.stored_ms > since && g.stored_ms <= since + DAY / 2));
 
     // Paging is stable while statements arrive: a new statement never shows on later pages.
     let first = lrs.json("/xapi/statements?limit=100").await;
     let late = mk(&mut rng, now, special, 100);
-    insert(&client, "statements", &[StatementRow { store: STORE.into(), id: late.id, ver: late.ver, stored_ms: late.stored_ms, verb_id: late.verb.clone(), voided_id: Uuid::nil(), raw: late.raw.clone() }]).await;
+    insert(
+        &client,
+        "statements",
+        &[StatementRow {
+            store: STORE.into(),
+            id: late.id,
+            ver: late.ver,
+            stored_ms: late.stored_ms,
+            verb_id: late.verb.clone(),
+            voided_id: Uuid::nil(),
+            raw: late.raw.clone(),
+        }],
+    )
+    .await;
     insert(&client, "statement_index", &late.index_rows(&late, Uuid::nil())).await;
     let second = lrs.json(first["more"].as_str().unwrap()).await;
-    let firsts: HashSet<&str> = first["statements"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let firsts: HashSet<&str> =
+        first["statements"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
     for s in second["statements"].as_array().unwrap() {
         assert!(!firsts.contains(s["id"].as_str().unwrap()));
         assert_ne!(s["id"], json!(late.id));
     }
-    let (asc1, _) = lrs.all_pages(&format!("/xapi/statements?ascending=true&limit=500&since={}", enc(&xapi::time::format_ms(now - DAY - 60_000))), true).await;
+    let (asc1, _) = lrs
+        .all_pages(
+            &format!(
+                "/xapi/statements?ascending=true&limit=500&since={}",
+                enc(&xapi::time::format_ms(now - DAY - 60_000))
+            ),
+            true,
+        )
+        .await;
     assert!(asc1.contains(&late.id));
 
     // ---- latency --------------------------------------------------------------------------------------
@@ -525,21 +595,44 @@ async fn statements_queries_on_clickhouse() {
         ("all, limit 10", "/xapi/statements?limit=10".into()),
         ("all, ascending, limit 10", "/xapi/statements?ascending=true&limit=10".into()),
         ("agent (about 67 statements)", format!("/xapi/statements?agent={}", agent_param(a7))),
-        ("agent, related_agents (about 4000)", format!("/xapi/statements?agent={}&related_agents=true", agent_param(teacher))),
+        (
+            "agent, related_agents (about 4000)",
+            format!("/xapi/statements?agent={}&related_agents=true", agent_param(teacher)),
+        ),
         ("verb (about 20000), limit 500", format!("/xapi/statements?verb={}", enc("http://example.com/verbs/v5"))),
-        ("verb + agent", format!("/xapi/statements?verb={}&agent={}", enc("http://example.com/verbs/v5"), agent_param(a7))),
+        (
+            "verb + agent",
+            format!("/xapi/statements?verb={}&agent={}", enc("http://example.com/verbs/v5"), agent_param(a7)),
+        ),
         ("activity (about 400)", format!("/xapi/statements?activity={}", enc(act))),
-        ("related_activities (about 10000), limit 100", format!("/xapi/statements?activity={}&related_activities=true&limit=100", enc(course))),
+        (
+            "related_activities (about 10000), limit 100",
+            format!("/xapi/statements?activity={}&related_activities=true&limit=100", enc(course)),
+        ),
         ("registration", format!("/xapi/statements?registration={reg}")),
-        ("since/until 2 days, limit 100", format!("/xapi/statements?since={}&until={}&limit=100", enc(&xapi::time::format_ms(since)), enc(&xapi::time::format_ms(until)))),
-        ("verb, format=ids, limit 100", format!("/xapi/statements?verb={}&format=ids&limit=100", enc("http://example.com/verbs/v5"))),
+        (
+            "since/until 2 days, limit 100",
+            format!(
+                "/xapi/statements?since={}&until={}&limit=100",
+                enc(&xapi::time::format_ms(since)),
+                enc(&xapi::time::format_ms(until))
+            ),
+        ),
+        (
+            "verb, format=ids, limit 100",
+            format!("/xapi/statements?verb={}&format=ids&limit=100", enc("http://example.com/verbs/v5")),
+        ),
         ("nothing matches (unknown verb)", format!("/xapi/statements?verb={}", enc("http://example.com/none"))),
         ("statementId", format!("/xapi/statements?statementId={}", plain.id)),
     ];
     for (label, uri) in &cases {
         report.insert(label, timed(&lrs, label, uri, 15).await);
     }
-    let more = lrs.json(&format!("/xapi/statements?verb={}&limit=100", enc("http://example.com/verbs/v5"))).await["more"].as_str().unwrap().to_string();
+    let more = lrs.json(&format!("/xapi/statements?verb={}&limit=100", enc("http://example.com/verbs/v5"))).await
+        ["more"]
+        .as_str()
+        .unwrap()
+        .to_string();
     timed(&lrs, "verb, page 2 via more, limit 100", &more, 15).await;
     tokio::time::sleep(Duration::from_millis(10)).await;
 }

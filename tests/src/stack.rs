@@ -180,7 +180,10 @@ impl Stack {
     }
 
     pub async fn get_statement(&self, id: &str) -> reqwest::Response {
-        self.request(reqwest::Method::GET, &format!("/xapi/statements?statementId={id}")).send().await.expect("GET sent")
+        self.request(reqwest::Method::GET, &format!("/xapi/statements?statementId={id}"))
+            .send()
+            .await
+            .expect("GET sent")
     }
 
     /// Waits until every id is readable through the query API.
@@ -228,13 +231,10 @@ impl Stack {
 
     /// Sum of the end offsets of the statements topic: how many records were ever published.
     pub fn published_records(&self) -> i64 {
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &self.settings.kafka_brokers)
-            .create()
-            .expect("consumer");
-        let metadata = consumer
-            .fetch_metadata(Some(&self.settings.statements_topic), Duration::from_secs(10))
-            .expect("metadata");
+        let consumer: BaseConsumer =
+            ClientConfig::new().set("bootstrap.servers", &self.settings.kafka_brokers).create().expect("consumer");
+        let metadata =
+            consumer.fetch_metadata(Some(&self.settings.statements_topic), Duration::from_secs(10)).expect("metadata");
         let partitions = metadata.topics().first().map(|t| t.partitions().len()).unwrap_or(0);
         (0..partitions as i32)
             .map(|p| {

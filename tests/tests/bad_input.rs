@@ -18,20 +18,72 @@ async fn malformed_requests_get_4xx_and_publish_nothing() {
     let dup = synthetic_statement(1);
 
     let cases: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
-        ("not JSON", stack.request(Method::POST, "/xapi/statements").header("content-type", "application/json").body("{\"actor\":"), 400),
+        (
+            "not JSON",
+            stack
+                .request(Method::POST, "/xapi/statements")
+                .header("content-type", "application/json")
+                .body("{\"actor\":"),
+            400,
+        ),
         ("a JSON scalar", stack.request(Method::POST, "/xapi/statements").json(&json!(42)), 400),
         ("an empty array", stack.request(Method::POST, "/xapi/statements").json(&json!([])), 400),
-        ("no verb", stack.request(Method::POST, "/xapi/statements").json(&json!({"actor": valid["actor"], "object": valid["object"]})), 400),
-        ("one bad statement in a batch", stack.request(Method::POST, "/xapi/statements").json(&json!([valid, {"actor": 1}])), 400),
+        (
+            "no verb",
+            stack
+                .request(Method::POST, "/xapi/statements")
+                .json(&json!({"actor": valid["actor"], "object": valid["object"]})),
+            400,
+        ),
+        (
+            "one bad statement in a batch",
+            stack.request(Method::POST, "/xapi/statements").json(&json!([valid, {"actor": 1}])),
+            400,
+        ),
         ("duplicate ids in a batch", stack.request(Method::POST, "/xapi/statements").json(&json!([dup, dup])), 400),
-        ("a bad id", stack.request(Method::POST, "/xapi/statements").json(&json!([{"id": "nope", "actor": valid["actor"], "verb": valid["verb"], "object": valid["object"]}])), 400),
+        (
+            "a bad id",
+            stack.request(Method::POST, "/xapi/statements").json(
+                &json!([{"id": "nope", "actor": valid["actor"], "verb": valid["verb"], "object": valid["object"]}]),
+            ),
+            400,
+        ),
         ("no version header", stack.http.post(&url).basic_auth(lrs_e2e::KEY, Some(lrs_e2e::SECRET)).json(&valid), 400),
-        ("an unknown version", stack.http.post(&url).basic_auth(lrs_e2e::KEY, Some(lrs_e2e::SECRET)).header("X-Experience-API-Version", "0.9").json(&valid), 400),
+        (
+            "an unknown version",
+            stack
+                .http
+                .post(&url)
+                .basic_auth(lrs_e2e::KEY, Some(lrs_e2e::SECRET))
+                .header("X-Experience-API-Version", "0.9")
+                .json(&valid),
+            400,
+        ),
         ("no credentials", stack.http.post(&url).header("X-Experience-API-Version", "1.0.3").json(&valid), 401),
-        ("a wrong secret", stack.http.post(&url).basic_auth(lrs_e2e::KEY, Some("wrong")).header("X-Experience-API-Version", "1.0.3").json(&valid), 401),
-        ("a body over the limit", stack.request(Method::POST, "/xapi/statements").header("content-type", "application/json").body(vec![b' '; 65 * 1024]), 413),
+        (
+            "a wrong secret",
+            stack
+                .http
+                .post(&url)
+                .basic_auth(lrs_e2e::KEY, Some("wrong"))
+                .header("X-Experience-API-Version", "1.0.3")
+                .json(&valid),
+            401,
+        ),
+        (
+            "a body over the limit",
+            stack
+                .request(Method::POST, "/xapi/statements")
+                .header("content-type", "application/json")
+                .body(vec![b' '; 65 * 1024]),
+            413,
+        ),
         ("PUT without statementId", stack.request(Method::PUT, "/xapi/statements").json(&valid), 400),
-        ("PUT with another id", stack.request(Method::PUT, &format!("/xapi/statements?statementId={}", uuid::Uuid::new_v4())).json(&valid), 400),
+        (
+            "PUT with another id",
+            stack.request(Method::PUT, &format!("/xapi/statements?statementId={}", uuid::Uuid::new_v4())).json(&valid),
+            400,
+        ),
         ("GET with a bad statementId", stack.request(Method::GET, "/xapi/statements?statementId=xyz"), 400),
     ];
     for (what, request, status) in cases {
@@ -52,10 +104,8 @@ async fn malformed_requests_get_4xx_and_publish_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undecodable_records_go_to_the_dead_letter_topic() {
     let stack = Stack::start(ProcessorMode::InProcess).await;
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", &stack.settings.kafka_brokers)
-        .create()
-        .expect("producer");
+    let producer: FutureProducer =
+        ClientConfig::new().set("bootstrap.servers", &stack.settings.kafka_brokers).create().expect("producer");
     let topic = stack.settings.statements_topic.clone();
     let garbage = rdkafka::message::OwnedHeaders::new()
         .insert(rdkafka::message::Header { key: lrs_common::kafka::STORE_HEADER, value: Some("default") });
@@ -89,7 +139,8 @@ async fn undecodable_records_go_to_the_dead_letter_topic() {
         let reason = headers.iter().find(|h| h.key == lrs_common::kafka::DLQ_REASON_HEADER).and_then(|h| h.value);
         let source = headers.iter().find(|h| h.key == lrs_common::kafka::DLQ_SOURCE_HEADER).and_then(|h| h.value);
         assert!(source.is_some_and(|s| s.starts_with(topic.as_bytes())));
-        reasons.push((message.key().map(<[u8]>::to_vec), String::from_utf8_lossy(reason.expect("reason")).into_owned()));
+        reasons
+            .push((message.key().map(<[u8]>::to_vec), String::from_utf8_lossy(reason.expect("reason")).into_owned()));
     }
     reasons.sort();
     assert_eq!(reasons[0].0.as_deref(), Some(&b"k1"[..]));

@@ -61,7 +61,8 @@ async fn state_put_get_post_merge_delete() {
     assert_eq!(res.json::<Value>().await.expect("json"), json!({"a": 1, "nested": {"y": 2}, "b": 2}));
 
     // A POST that is not a JSON object is refused and changes nothing.
-    let res = send(req(&stack, Method::POST, state, v, &q).header("content-type", "application/json").body("[1]")).await;
+    let res =
+        send(req(&stack, Method::POST, state, v, &q).header("content-type", "application/json").body("[1]")).await;
     assert_eq!(res.status(), 400);
     let res = send(req(&stack, Method::POST, state, v, &q).header("content-type", "text/plain").body("abc")).await;
     assert_eq!(res.status(), 400);
@@ -70,7 +71,10 @@ async fn state_put_get_post_merge_delete() {
     // Binary documents are stored byte-exact and served with their Content-Type.
     let bq = [("activityId", ACTIVITY), ("agent", AGENT), ("stateId", "bin")];
     let bytes = vec![0u8, 0xff, 0xfe, b'x', 0x80];
-    let res = send(req(&stack, Method::PUT, state, v, &bq).header("content-type", "application/octet-stream").body(bytes.clone())).await;
+    let res = send(
+        req(&stack, Method::PUT, state, v, &bq).header("content-type", "application/octet-stream").body(bytes.clone()),
+    )
+    .await;
     assert_eq!(res.status(), 204);
     let res = send(req(&stack, Method::GET, state, v, &bq)).await;
     assert_eq!(res.headers()["content-type"], "application/octet-stream");
@@ -142,10 +146,12 @@ async fn etag_preconditions() {
     let agent_profile = "/xapi/agents/profile";
     let aq = [("agent", AGENT), ("profileId", "p")];
     assert_eq!(send(req(&stack, Method::PUT, agent_profile, "1.0.3", &aq).json(&json!({}))).await.status(), 400);
-    let res = send(req(&stack, Method::PUT, agent_profile, "1.0.3", &aq).header("If-None-Match", "*").json(&json!({}))).await;
+    let res =
+        send(req(&stack, Method::PUT, agent_profile, "1.0.3", &aq).header("If-None-Match", "*").json(&json!({}))).await;
     assert_eq!(res.status(), 204);
     assert_eq!(send(req(&stack, Method::PUT, agent_profile, "1.0.3", &aq).json(&json!({}))).await.status(), 409);
-    let ids: Vec<String> = send(req(&stack, Method::GET, agent_profile, "1.0.3", &[("agent", AGENT)])).await.json().await.expect("ids");
+    let ids: Vec<String> =
+        send(req(&stack, Method::GET, agent_profile, "1.0.3", &[("agent", AGENT)])).await.json().await.expect("ids");
     assert_eq!(ids, vec!["p".to_string()]);
     stack.shutdown().await;
 }
@@ -165,7 +171,8 @@ async fn concurrent_writers_with_one_etag_exactly_one_wins() {
     for round in 0..5 {
         let id = format!("race-{round}");
         let q = [("agent", AGENT), ("profileId", id.as_str())];
-        let res = send(req(&stack, Method::PUT, profile, v, &q).header("If-None-Match", "*").json(&json!({"w": 0}))).await;
+        let res =
+            send(req(&stack, Method::PUT, profile, v, &q).header("If-None-Match", "*").json(&json!({"w": 0}))).await;
         assert_eq!(res.status(), 204);
         let tag = etag_of(&send(req(&stack, Method::GET, profile, v, &q)).await);
         let first = req(&stack, Method::PUT, profile, v, &q).header("If-Match", tag.clone()).json(&json!({"w": 1}));

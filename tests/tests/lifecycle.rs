@@ -30,7 +30,8 @@ async fn same_id_is_a_no_op_and_a_different_statement_is_409() {
     let mut again = s.clone();
     again["verb"]["display"] = json!({"fr": "terminé"});
     assert_eq!(stack.post_statements(&again).await.status(), 200, "display is not part of the comparison");
-    let put = stack.request(Method::PUT, &format!("/xapi/statements?statementId={id}")).json(&s).send().await.expect("PUT");
+    let put =
+        stack.request(Method::PUT, &format!("/xapi/statements?statementId={id}")).json(&s).send().await.expect("PUT");
     assert_eq!(put.status(), 204);
 
     // A different statement under that id: 409, for POST and PUT, alone or inside a batch.
@@ -39,7 +40,12 @@ async fn same_id_is_a_no_op_and_a_different_statement_is_409() {
     let res = stack.post_statements(&other).await;
     assert_eq!(res.status(), 409);
     assert!(res.json::<Value>().await.expect("json")["message"].as_str().is_some_and(|m| m.contains(&id)));
-    let put = stack.request(Method::PUT, &format!("/xapi/statements?statementId={id}")).json(&other).send().await.expect("PUT");
+    let put = stack
+        .request(Method::PUT, &format!("/xapi/statements?statementId={id}"))
+        .json(&other)
+        .send()
+        .await
+        .expect("PUT");
     assert_eq!(put.status(), 409);
     let fresh = synthetic_statement(2);
     assert_eq!(stack.post_statements(&json!([fresh, other])).await.status(), 409);
@@ -74,7 +80,11 @@ async fn voiding_works_in_either_order() {
 
     for target in [&a_id, &b_id] {
         assert_eq!(stack.get_statement(target).await.status(), 404, "a voided statement is gone from statementId");
-        let res = stack.request(Method::GET, &format!("/xapi/statements?voidedStatementId={target}")).send().await.expect("GET");
+        let res = stack
+            .request(Method::GET, &format!("/xapi/statements?voidedStatementId={target}"))
+            .send()
+            .await
+            .expect("GET");
         assert_eq!(res.status(), 200);
         assert_eq!(res.json::<Value>().await.expect("json")["id"], json!(target));
     }
@@ -86,8 +96,10 @@ async fn voiding_works_in_either_order() {
     assert_eq!(stack.get_statement(&void_id).await.status(), 200);
 
     // Lists leave the voided statements out.
-    let list: Value = stack.request(Method::GET, "/xapi/statements?limit=50").send().await.expect("GET").json().await.expect("json");
-    let listed: Vec<&str> = list["statements"].as_array().expect("array").iter().filter_map(|s| s["id"].as_str()).collect();
+    let list: Value =
+        stack.request(Method::GET, "/xapi/statements?limit=50").send().await.expect("GET").json().await.expect("json");
+    let listed: Vec<&str> =
+        list["statements"].as_array().expect("array").iter().filter_map(|s| s["id"].as_str()).collect();
     assert!(!listed.contains(&a_id.as_str()) && !listed.contains(&b_id.as_str()), "{listed:?}");
     assert!(listed.contains(&void_id.as_str()));
     stack.shutdown().await;
@@ -130,7 +142,11 @@ async fn attachments_are_stored_and_served() {
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
     stack.wait_visible(std::slice::from_ref(&id), Duration::from_secs(20)).await;
 
-    let res = stack.request(Method::GET, &format!("/xapi/statements?statementId={id}&attachments=true")).send().await.expect("GET");
+    let res = stack
+        .request(Method::GET, &format!("/xapi/statements?statementId={id}&attachments=true"))
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(res.status(), 200);
     let ct = res.headers()["content-type"].to_str().expect("ascii").to_string();
     assert!(ct.starts_with("multipart/mixed"), "{ct}");

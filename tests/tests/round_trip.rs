@@ -60,7 +60,8 @@ async fn posted_statements_are_read_back_exactly() {
     assert_eq!(unknown.status(), 404);
     assert!(unknown.json::<Value>().await.expect("json error body")["message"].is_string());
 
-    let head = stack.request(Method::HEAD, &format!("/xapi/statements?statementId={put_id}")).send().await.expect("HEAD");
+    let head =
+        stack.request(Method::HEAD, &format!("/xapi/statements?statementId={put_id}")).send().await.expect("HEAD");
     assert_eq!(head.status(), 200);
     assert_eq!(head.bytes().await.expect("body").len(), 0);
     stack.shutdown().await;

@@ -22,7 +22,13 @@ fn statement(actor: &str, verb: &str, activity: &str) -> Value {
 
 fn enc(s: &str) -> String {
     s.bytes()
-        .map(|c| if c.is_ascii_alphanumeric() || b"-._~".contains(&c) { (c as char).to_string() } else { format!("%{c:02X}") })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || b"-._~".contains(&c) {
+                (c as char).to_string()
+            } else {
+                format!("%{c:02X}")
+            }
+        })
         .collect()
 }
 
@@ -91,7 +97,8 @@ async fn filters_statement_refs_and_voiding() {
     assert_eq!(ids(&stack, &format!("verb={completed}&agent={}", agent("bob"))).await, vec![b_id.to_string()]);
 
     // since / until / ascending on `stored`.
-    let first: Value = serde_json::from_str(&get(&stack, &format!("/xapi/statements?statementId={a_id}")).await.2).expect("json");
+    let first: Value =
+        serde_json::from_str(&get(&stack, &format!("/xapi/statements?statementId={a_id}")).await.2).expect("json");
     let stored_a = first["stored"].as_str().expect("stored").to_string();
     assert!(!ids(&stack, &format!("since={}", enc(&stored_a))).await.contains(a_id), "since is exclusive");
     assert!(ids(&stack, &format!("until={}", enc(&stored_a))).await.contains(a_id), "until is inclusive");
@@ -201,7 +208,11 @@ async fn paging_formats_head_and_errors() {
         assert_eq!(res.headers()["content-type"], "application/json");
         assert!(res.bytes().await.expect("body").is_empty());
     }
-    let res = stack.request(Method::HEAD, &format!("/xapi/statements?statementId={}", Uuid::new_v4())).send().await.expect("HEAD");
+    let res = stack
+        .request(Method::HEAD, &format!("/xapi/statements?statementId={}", Uuid::new_v4()))
+        .send()
+        .await
+        .expect("HEAD");
     assert_eq!(res.status(), 404);
 
     // Errors: 400 naming the parameter, with the consistency header.

@@ -54,9 +54,8 @@ impl Credentials {
         if !scheme.eq_ignore_ascii_case("basic") {
             return Err(AuthError::Malformed);
         }
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(encoded.trim())
-            .map_err(|_| AuthError::Malformed)?;
+        let decoded =
+            base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| AuthError::Malformed)?;
         let decoded = String::from_utf8(decoded).map_err(|_| AuthError::Malformed)?;
         let (key, secret) = decoded.split_once(':').ok_or(AuthError::Malformed)?;
         match self.by_key.get(key) {

@@ -139,8 +139,8 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        let err = Settings::from_lookup(|k| (k == "LRS_BATCH_MAX_ROWS").then(|| "many".to_string()))
-            .expect_err("invalid");
+        let err =
+            Settings::from_lookup(|k| (k == "LRS_BATCH_MAX_ROWS").then(|| "many".to_string())).expect_err("invalid");
         assert!(err.to_string().contains("LRS_BATCH_MAX_ROWS=many"), "{err}");
     }
 }

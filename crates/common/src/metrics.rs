@@ -30,11 +30,8 @@ pub static HTTP_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
 
 /// Middleware (with the service name as state) recording every request.
 pub async fn track_http(State(service): State<&'static str>, req: Request<axum::body::Body>, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
     let method = req.method().as_str().to_owned();
     let started = Instant::now();
     let res = next.run(req).await;

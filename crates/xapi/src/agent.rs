@@ -61,7 +61,10 @@ mod tests {
     fn keys_per_ifi() {
         assert_eq!(key_of_json(r#"{"mbox":"mailto:a@example.com"}"#).as_deref(), Some("mbox:mailto:a@example.com"));
         assert_eq!(key_of_json(r#"{"mbox_sha1sum":"ABC"}"#).as_deref(), Some("sha1:abc"));
-        assert_eq!(key_of_json(r#"{"openid":"http://id.example.com/a"}"#).as_deref(), Some("openid:http://id.example.com/a"));
+        assert_eq!(
+            key_of_json(r#"{"openid":"http://id.example.com/a"}"#).as_deref(),
+            Some("openid:http://id.example.com/a")
+        );
         assert_eq!(
             key_of_json(r#"{"account":{"homePage":"http://fun-mooc.fr","name":"x|y"}}"#).as_deref(),
             Some(r#"account:["http://fun-mooc.fr","x|y"]"#)

@@ -165,7 +165,13 @@ mod tests {
         assert_eq!(f.agents, vec!["mbox:mailto:g@x.org"]);
         assert_eq!(
             f.related_agents,
-            vec!["mbox:mailto:g@x.org", "mbox:mailto:m@x.org", "mbox:mailto:auth@x.org", "mbox:mailto:i@x.org", "mbox:mailto:ca@x.org"]
+            vec![
+                "mbox:mailto:g@x.org",
+                "mbox:mailto:m@x.org",
+                "mbox:mailto:auth@x.org",
+                "mbox:mailto:i@x.org",
+                "mbox:mailto:ca@x.org"
+            ]
         );
         assert_eq!(f.activity, "http://act/1");
         assert_eq!(f.related_activities, vec!["http://act/1", "http://act/p", "http://act/g"]);

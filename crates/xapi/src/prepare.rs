@@ -257,7 +257,6 @@ fn prepare_one(received: Received, put_id: Option<Uuid>, lrs: &LrsProperties) ->
     Ok(Prepared { id, payload, fingerprint, client_id: id_present, client_timestamp_ms: timestamp_ms })
 }
 
-
 /// The client's text of the statement with the LRS properties appended before its closing brace.
 fn splice(
     text: &[u8],
@@ -369,12 +368,16 @@ mod tests {
     fn index_fan_out_is_bounded() {
         let authority = json!({"mbox": "mailto:lrs@example.com"});
         let mut s = statement();
-        let activities: Vec<Value> = (0..=crate::index::MAX_RELATED_KEYS).map(|i| json!({"id": format!("http://a/{i}")})).collect();
+        let activities: Vec<Value> =
+            (0..=crate::index::MAX_RELATED_KEYS).map(|i| json!({"id": format!("http://a/{i}")})).collect();
         s["context"] = json!({"contextActivities": {"other": activities}});
         let err = prepare_batch(s.to_string().as_bytes(), &ctx(&authority)).expect_err("too many related activities");
         assert!(err.to_string().contains("at most"), "{err}");
         // With the object, 100 activities: at the limit, accepted alone, too many in 500 copies.
-        s["context"]["contextActivities"]["other"].as_array_mut().expect("array").truncate(crate::index::MAX_RELATED_KEYS - 1);
+        s["context"]["contextActivities"]["other"]
+            .as_array_mut()
+            .expect("array")
+            .truncate(crate::index::MAX_RELATED_KEYS - 1);
         assert!(prepare_batch(s.to_string().as_bytes(), &ctx(&authority)).is_ok());
         let many = serde_json::to_vec(&vec![s; 500]).expect("json");
         let err = prepare_batch(&many, &ctx(&authority)).expect_err("request budget");

@@ -119,7 +119,10 @@ pub fn verify_statement_signatures(statements: &[Value], received: &[AttachmentD
             .count();
         if signatures > 1 {
             let prefix = if statements.len() > 1 { format!("[{s}].") } else { String::new() };
-            return Err(ValidationError::new(format!("{prefix}attachments"), "a statement carries at most one signature"));
+            return Err(ValidationError::new(
+                format!("{prefix}attachments"),
+                "a statement carries at most one signature",
+            ));
         }
         for (a, attachment) in attachments.iter().enumerate() {
             if attachment.get("usageType").and_then(Value::as_str) != Some(SIGNATURE_USAGE_TYPE) {

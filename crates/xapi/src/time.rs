@@ -87,12 +87,7 @@ pub fn format_ms(epoch_ms: i64) -> String {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        sod / 3600,
-        (sod % 3600) / 60,
-        sod % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", sod / 3600, (sod % 3600) / 60, sod % 60)
 }
 
 /// Formats epoch milliseconds as an HTTP date (RFC 7231 IMF-fixdate), for `Last-Modified`.
@@ -185,9 +180,17 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for s in ["", "2020-13-01T00:00:00Z", "2021-02-29T00:00:00Z", "2020-01-01 00:00:00Z", "2020-01-01T24:00:00Z",
-            "2020-01-01T00:00:00.Z", "2020-01-01T00:00:00+1", "2020-01-01T00:00:00Zjunk", "20200101T000000Z"]
-        {
+        for s in [
+            "",
+            "2020-13-01T00:00:00Z",
+            "2021-02-29T00:00:00Z",
+            "2020-01-01 00:00:00Z",
+            "2020-01-01T24:00:00Z",
+            "2020-01-01T00:00:00.Z",
+            "2020-01-01T00:00:00+1",
+            "2020-01-01T00:00:00Zjunk",
+            "20200101T000000Z",
+        ] {
             assert!(parse(s).is_none(), "{s} should not parse");
         }
     }

@@ -134,7 +134,12 @@ fn command(
 }
 
 /// The document (or, for a State DELETE without `stateId`, the set of states) a write addresses.
-fn key_of(kind: Kind, method: &Method, p: &HashMap<String, String>, version: XapiVersion) -> Result<(DocKey, Op), String> {
+fn key_of(
+    kind: Kind,
+    method: &Method,
+    p: &HashMap<String, String>,
+    version: XapiVersion,
+) -> Result<(DocKey, Op), String> {
     let key = doc::parse_key(kind, p, version)?;
     let op = match (method.as_str(), key.doc_id.is_empty()) {
         ("PUT", false) => Op::Put,

@@ -81,7 +81,9 @@ async fn lookup_loop(client: clickhouse::Client, mut rx: mpsc::UnboundedReceiver
 async fn lookup(client: &clickhouse::Client, ids: &[Uuid]) -> anyhow::Result<Vec<(Uuid, Outcome)>> {
     // The ids are generated UUIDs, so inlining their canonical text is safe.
     let list = lrs_common::clickhouse::uuid_in_list(ids);
-    let sql = format!("SELECT toString(command_id) AS id, status, message FROM document_outcomes WHERE command_id IN ({list})");
+    let sql = format!(
+        "SELECT toString(command_id) AS id, status, message FROM document_outcomes WHERE command_id IN ({list})"
+    );
     let rows: Vec<OutcomeRow> = tokio::time::timeout(Duration::from_secs(5), client.query(&sql).fetch_all())
         .await
         .map_err(|_| anyhow::anyhow!("timed out"))??;

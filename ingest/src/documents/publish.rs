@@ -1,7 +1,9 @@
 //! Publishing document write commands to the documents topic (acks=all, idempotent producer), keyed so that
 //! every command that can touch a document goes to the same partition.
 
-use lrs_common::kafka::{self, metrics::PRODUCED, LoggingContext, DOCUMENT_COMMAND_HEADER, STORE_HEADER, VERSION_HEADER};
+use lrs_common::kafka::{
+    self, metrics::PRODUCED, LoggingContext, DOCUMENT_COMMAND_HEADER, STORE_HEADER, VERSION_HEADER,
+};
 use lrs_common::Settings;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};

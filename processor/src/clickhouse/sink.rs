@@ -1,9 +1,9 @@
 use super::rows::{RefRow, WatermarkRow};
-use crate::transform::RecordRows;
-use uuid::Uuid;
 use crate::metrics::{INSERT_BATCHES, INSERT_ERRORS, INSERT_LATENCY, INSERT_ROWS};
+use crate::transform::RecordRows;
 use futures::future::BoxFuture;
 use std::time::{Duration, Instant};
+use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
@@ -27,9 +27,14 @@ pub trait RowSink: Send + Sync + 'static {
     fn write_tables<'a>(&'a self, tables: &'a RecordRows) -> BoxFuture<'a, Result<(), SinkError>>;
     fn write_watermarks<'a>(&'a self, rows: &'a [WatermarkRow]) -> BoxFuture<'a, Result<(), SinkError>>;
     /// The stored JSON of the winning copy of each of `ids` that exists.
-    fn statements_by_id<'a>(&'a self, store: &'a str, ids: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, SinkError>>;
+    fn statements_by_id<'a>(
+        &'a self,
+        store: &'a str,
+        ids: &'a [Uuid],
+    ) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, SinkError>>;
     /// Stored statements whose object is a StatementRef to one of `targets`.
-    fn referrers_of<'a>(&'a self, store: &'a str, targets: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<RefRow>, SinkError>>;
+    fn referrers_of<'a>(&'a self, store: &'a str, targets: &'a [Uuid])
+        -> BoxFuture<'a, Result<Vec<RefRow>, SinkError>>;
 }
 
 #[derive(clickhouse::Row, serde::Deserialize)]
@@ -38,7 +43,6 @@ struct IdRaw {
     id: Uuid,
     raw: String,
 }
-
 
 pub struct ClickHouseSink {
     client: clickhouse::Client,
@@ -60,7 +64,12 @@ impl ClickHouseSink {
 
 /// One INSERT of `rows` into `table`, bounded by `timeout`, counted in the insert metrics. Every processor
 /// write goes through here (statements, their tables, documents).
-pub async fn insert_rows<T>(client: &clickhouse::Client, table: &'static str, rows: &[T], timeout: Duration) -> Result<(), SinkError>
+pub async fn insert_rows<T>(
+    client: &clickhouse::Client,
+    table: &'static str,
+    rows: &[T],
+    timeout: Duration,
+) -> Result<(), SinkError>
 where
     T: clickhouse::RowOwned + clickhouse::RowWrite + Send + Sync,
 {
@@ -122,7 +131,11 @@ impl RowSink for ClickHouseSink {
         })
     }
 
-    fn statements_by_id<'a>(&'a self, store: &'a str, ids: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, SinkError>> {
+    fn statements_by_id<'a>(
+        &'a self,
+        store: &'a str,
+        ids: &'a [Uuid],
+    ) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, SinkError>> {
         Box::pin(async move {
             if ids.is_empty() {
                 return Ok(Vec::new());
@@ -136,7 +149,11 @@ impl RowSink for ClickHouseSink {
         })
     }
 
-    fn referrers_of<'a>(&'a self, store: &'a str, targets: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<RefRow>, SinkError>> {
+    fn referrers_of<'a>(
+        &'a self,
+        store: &'a str,
+        targets: &'a [Uuid],
+    ) -> BoxFuture<'a, Result<Vec<RefRow>, SinkError>> {
         Box::pin(async move {
             if targets.is_empty() {
                 return Ok(Vec::new());

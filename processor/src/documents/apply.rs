@@ -49,7 +49,13 @@ pub fn apply(batch: &[Incoming], current: &mut Current, now_ms: i64) -> Applied 
                 Decision::Reject(status, message) => (status, message),
             }
         };
-        out.outcomes.push(OutcomeRow { store: inc.store.clone(), command_id: cmd.id, status, message, written_ms: now_ms });
+        out.outcomes.push(OutcomeRow {
+            store: inc.store.clone(),
+            command_id: cmd.id,
+            status,
+            message,
+            written_ms: now_ms,
+        });
     }
     out
 }

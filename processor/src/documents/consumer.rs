@@ -87,7 +87,9 @@ async fn apply_with_retries(store: &DocumentStore, batch: &[Incoming], shutdown:
         };
         match attempt.await {
             Ok(()) => return true,
-            Err(e) => tracing::error!(error = %e, commands = batch.len(), "applying document commands failed, retrying"),
+            Err(e) => {
+                tracing::error!(error = %e, commands = batch.len(), "applying document commands failed, retrying")
+            }
         }
         tokio::select! {
             _ = shutdown.wait() => return false,
@@ -102,9 +104,7 @@ fn take(message: &BorrowedMessage<'_>, batch: &mut Vec<Incoming>, next_offsets: 
     CONSUMED.with_label_values(&[message.topic()]).inc();
     let next = next_offsets.entry(message.partition()).or_insert(message.offset() + 1);
     *next = (*next).max(message.offset() + 1);
-    let header = |name: &str| {
-        message.headers().and_then(|h| h.iter().find(|h| h.key == name)).and_then(|h| h.value)
-    };
+    let header = |name: &str| message.headers().and_then(|h| h.iter().find(|h| h.key == name)).and_then(|h| h.value);
     let store = header(STORE_HEADER).and_then(|v| std::str::from_utf8(v).ok());
     let command = header(DOCUMENT_COMMAND_HEADER).and_then(|v| serde_json::from_slice::<Command>(v).ok());
     match (store, command) {
@@ -115,6 +115,10 @@ fn take(message: &BorrowedMessage<'_>, batch: &mut Vec<Incoming>, next_offsets: 
             command,
             body: message.payload().unwrap_or_default().to_vec(),
         }),
-        _ => tracing::error!(partition = message.partition(), offset = message.offset(), "undecodable document command skipped"),
+        _ => tracing::error!(
+            partition = message.partition(),
+            offset = message.offset(),
+            "undecodable document command skipped"
+        ),
     }
 }

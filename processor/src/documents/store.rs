@@ -100,7 +100,8 @@ impl DocumentStore {
                 registration: r.registration,
                 doc_id: r.doc_id,
             };
-            let doc = Document { content_type: r.content_type, content: r.content, etag: r.etag, updated_ms: r.updated_ms };
+            let doc =
+                Document { content_type: r.content_type, content: r.content, etag: r.etag, updated_ms: r.updated_ms };
             current.insert((r.store, key), doc);
         }
         Ok(current)

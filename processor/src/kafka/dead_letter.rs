@@ -16,7 +16,10 @@ pub struct DeadLetters {
 
 impl DeadLetters {
     pub fn new(settings: &Settings) -> Result<Self, rdkafka::error::KafkaError> {
-        Ok(DeadLetters { producer: kafka::producer(settings, "lrs-processor-dlq")?, topic: settings.dead_letter_topic.clone() })
+        Ok(DeadLetters {
+            producer: kafka::producer(settings, "lrs-processor-dlq")?,
+            topic: settings.dead_letter_topic.clone(),
+        })
     }
 
     /// Publishes `message` with `reason`, retrying until Kafka acknowledges it (true: the caller may then commit

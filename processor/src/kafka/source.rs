@@ -179,7 +179,9 @@ fn start_flush(sink: &Arc<dyn RowSink>, batch: Batch) -> Flush {
             tables.activities.extend(rows.activities);
             tables.agents.extend(rows.agents);
         }
-        crate::transform::dedup_by(&mut tables.activities, |a| (a.store.clone(), a.activity_id.clone(), a.definition_hash));
+        crate::transform::dedup_by(&mut tables.activities, |a| {
+            (a.store.clone(), a.activity_id.clone(), a.definition_hash)
+        });
         crate::transform::dedup_by(&mut tables.agents, |a| (a.store.clone(), a.key.clone(), a.agent.clone()));
         let mut backoff = Duration::from_millis(100);
         let mut attempt = 0u32;
@@ -201,8 +203,10 @@ fn start_flush(sink: &Arc<dyn RowSink>, batch: Batch) -> Flush {
                 // least one read sees the other's write, so the pair is linked by one of them. Committed only
                 // after this, so a crash repeats it.
                 let again = crate::refs::via_rows(&tables.statements, &tables.refs, &*sink).await?;
-                let known: std::collections::HashSet<_> = tables.index.iter().map(|r| (r.dim, &r.key, r.id, r.via)).collect();
-                let late: Vec<_> = again.into_iter().filter(|r| !known.contains(&(r.dim, &r.key, r.id, r.via))).collect();
+                let known: std::collections::HashSet<_> =
+                    tables.index.iter().map(|r| (r.dim, &r.key, r.id, r.via)).collect();
+                let late: Vec<_> =
+                    again.into_iter().filter(|r| !known.contains(&(r.dim, &r.key, r.id, r.via))).collect();
                 if !late.is_empty() {
                     tracing::info!(rows = late.len(), "statement references linked after a concurrent write");
                     sink.write_tables(&RecordRows { index: late, ..RecordRows::default() }).await?;
@@ -250,7 +254,8 @@ impl LoopState {
     }
 
     fn set_paused(&self, consumer: &StreamConsumer<ProcessorContext>, pause: bool) {
-        let result = consumer.assignment().and_then(|tpl| if pause { consumer.pause(&tpl) } else { consumer.resume(&tpl) });
+        let result =
+            consumer.assignment().and_then(|tpl| if pause { consumer.pause(&tpl) } else { consumer.resume(&tpl) });
         match result {
             Ok(()) => tracing::debug!(pause, "backpressure"),
             Err(e) => tracing::warn!(error = %e, pause, "could not change partition pause state"),
@@ -293,7 +298,13 @@ impl LoopState {
     }
 
     /// Writes this consumer's consistency watermarks (best effort: a failed write is retried next tick).
-    async fn report(&self, consumer: &StreamConsumer<ProcessorContext>, sink: &dyn RowSink, nothing_pending: bool, skew_ms: i64) {
+    async fn report(
+        &self,
+        consumer: &StreamConsumer<ProcessorContext>,
+        sink: &dyn RowSink,
+        nothing_pending: bool,
+        skew_ms: i64,
+    ) {
         if self.assigned.is_empty() || self.partition_count == 0 {
             return;
         }

@@ -39,7 +39,9 @@ pub async fn get(
                 .and_then(|pairs| params::parse(&pairs, version))
                 .map_err(|e| QueryError::BadRequest(e.0));
             match parsed {
-                Ok(p) => answer(&state, &principal, p, accept_language).await.unwrap_or_else(IntoResponse::into_response),
+                Ok(p) => {
+                    answer(&state, &principal, p, accept_language).await.unwrap_or_else(IntoResponse::into_response)
+                }
                 Err(e) => e.into_response(),
             }
         }
@@ -50,7 +52,12 @@ pub async fn get(
     res
 }
 
-async fn answer(state: &AppState, principal: &Principal, p: Params, accept_language: &str) -> Result<Response, QueryError> {
+async fn answer(
+    state: &AppState,
+    principal: &Principal,
+    p: Params,
+    accept_language: &str,
+) -> Result<Response, QueryError> {
     let store = &*principal.store;
     let client = &state.clickhouse;
     match p.target {

@@ -60,7 +60,10 @@ pub struct Params {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// `statementId` (`voided: false`) or `voidedStatementId` (`voided: true`).
-    Single { id: Uuid, voided: bool },
+    Single {
+        id: Uuid,
+        voided: bool,
+    },
     Query(Filters),
 }
 
@@ -240,8 +243,7 @@ fn timestamp(value: &str, name: &str) -> Result<i64, ParamError> {
 
 /// The key of the `agent` parameter: a JSON Agent or identified Group, valid under the request's version.
 fn agent_key(text: &str, version: XapiVersion) -> Result<String, ParamError> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| err(format!("agent is not JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| err(format!("agent is not JSON: {e}")))?;
     if !value.is_object() {
         return Err(err("agent must be a JSON object (an Agent or identified Group)"));
     }
@@ -281,7 +283,10 @@ mod tests {
         let Target::Query(f) = params.target else { panic!() };
         assert_eq!(f.limit, MAX_LIMIT);
         assert!(!f.ascending && !f.related_agents && !f.related_activities);
-        assert_eq!((f.agent, f.verb, f.activity, f.registration, f.since_ms, f.until_ms, f.cursor), (None, None, None, None, None, None, None));
+        assert_eq!(
+            (f.agent, f.verb, f.activity, f.registration, f.since_ms, f.until_ms, f.cursor),
+            (None, None, None, None, None, None, None)
+        );
     }
 
     #[test]
@@ -298,10 +303,19 @@ mod tests {
 
     #[test]
     fn single_statement_excludes_filters() {
-        for other in ["agent=%7B%7D", "verb=http://x.y/v", "activity=http://x.y/a", &format!("registration={ID}"),
-            "related_activities=true", "related_agents=false", "since=2020-01-01T00:00:00Z",
-            "until=2020-01-01T00:00:00Z", "limit=1", "ascending=true", "cursor=1_00000000000000000000000000000000_2"]
-        {
+        for other in [
+            "agent=%7B%7D",
+            "verb=http://x.y/v",
+            "activity=http://x.y/a",
+            &format!("registration={ID}"),
+            "related_activities=true",
+            "related_agents=false",
+            "since=2020-01-01T00:00:00Z",
+            "until=2020-01-01T00:00:00Z",
+            "limit=1",
+            "ascending=true",
+            "cursor=1_00000000000000000000000000000000_2",
+        ] {
             let name = other.split('=').next().unwrap();
             rejected(&format!("statementId={ID}&{other}"), &format!("cannot be combined with {name}"));
             rejected(&format!("{other}&voidedStatementId={ID}"), &format!("cannot be combined with {name}"));
@@ -400,7 +414,12 @@ mod tests {
     fn query_codec() {
         assert_eq!(
             decode_query("a=1&b=x+y%2Bz&&c&d=").unwrap(),
-            vec![("a".into(), "1".into()), ("b".into(), "x y+z".into()), ("c".into(), "".into()), ("d".into(), "".into())]
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "x y+z".into()),
+                ("c".into(), "".into()),
+                ("d".into(), "".into())
+            ]
         );
         let s = "{\"mbox\":\"mailto:a@b.c\"} é&=";
         assert_eq!(decode_query(&format!("k={}", percent_encode(s))).unwrap()[0].1, s);

@@ -188,7 +188,16 @@ impl Plan {
             Some((anchor.min(self.hi).saturating_sub(w - 1).max(self.lo), self.hi))
         };
         let max_steps = if self.dense() { DENSE_STEPS } else { SPARSE_STEPS };
-        Windows { lo: self.lo, hi: self.hi, ascending: self.ascending, pending: first, last: None, width: w, step: 0, max_steps }
+        Windows {
+            lo: self.lo,
+            hi: self.hi,
+            ascending: self.ascending,
+            pending: first,
+            last: None,
+            width: w,
+            step: 0,
+            max_steps,
+        }
     }
 
     /// The ids of one window, in page order: one row per statement version (a statement's own row and the rows
@@ -296,7 +305,11 @@ mod tests {
         let all = format!("{}&verb=http://v.example/v&activity=http://a.example/a&registration={REG}", agent("a@b.c"));
         let cases = [
             (all.as_str(), "registration", REG),
-            ("verb=http://v.example/v&activity=http://a.example/a&agent=%7B%22mbox%22%3A%22mailto%3Aa%40b.c%22%7D", "agent", "mbox:mailto:a@b.c"),
+            (
+                "verb=http://v.example/v&activity=http://a.example/a&agent=%7B%22mbox%22%3A%22mailto%3Aa%40b.c%22%7D",
+                "agent",
+                "mbox:mailto:a@b.c",
+            ),
             ("verb=http://v.example/v&activity=http://a.example/a", "activity", "http://a.example/a"),
             ("verb=http://v.example/v", "verb", "http://v.example/v"),
             ("since=2020-01-01T00:00:00Z", "all", ""),
@@ -320,7 +333,16 @@ mod tests {
         );
         assert_eq!(
             sql.binds,
-            vec![s("st"), s("registration"), s(REG), s("mbox:mailto:a@b.c"), s("http://a.example/a"), s("http://v.example/v"), s("st"), Bind::U64(11)]
+            vec![
+                s("st"),
+                s("registration"),
+                s(REG),
+                s("mbox:mailto:a@b.c"),
+                s("http://a.example/a"),
+                s("http://v.example/v"),
+                s("st"),
+                Bind::U64(11)
+            ]
         );
         assert_eq!(sql.text.matches('?').count(), sql.binds.len());
     }
@@ -333,9 +355,16 @@ mod tests {
         let sql = plan.page_sql("st", (i64::MIN, i64::MAX), 5);
         assert!(!sql.text.contains("has("), "{}", sql.text);
         // Not leading: checked on the row.
-        let q = format!("{}&related_agents=true&activity=http://a.example/a&related_activities=true&registration={REG}", agent("a@b.c"));
+        let q = format!(
+            "{}&related_agents=true&activity=http://a.example/a&related_activities=true&registration={REG}",
+            agent("a@b.c")
+        );
         let sql = Plan::new(&filters(&q)).page_sql("st", (i64::MIN, i64::MAX), 5);
-        assert!(sql.text.contains("AND has(related_agents, ?) AND has(related_activities, ?) AND (voiding"), "{}", sql.text);
+        assert!(
+            sql.text.contains("AND has(related_agents, ?) AND has(related_activities, ?) AND (voiding"),
+            "{}",
+            sql.text
+        );
         // Narrow activity filter while leading on activity: the row's own object activity must match.
         let sql = Plan::new(&filters("activity=http://a.example/a")).page_sql("st", (i64::MIN, i64::MAX), 5);
         assert!(sql.text.contains("AND activity = ?"), "{}", sql.text);
@@ -368,7 +397,10 @@ mod tests {
         let plan = Plan::new(&f);
         assert_eq!((plan.lo, plan.hi), (5000, 8000), "the bound caps ascending pages");
         let sql = plan.page_sql("st", (i64::MIN, i64::MAX), 3);
-        assert!(sql.text.contains("(stored_ms != ? OR id > toUUID(?))") && sql.text.contains("ORDER BY stored_ms ASC, id ASC"));
+        assert!(
+            sql.text.contains("(stored_ms != ? OR id > toUUID(?))")
+                && sql.text.contains("ORDER BY stored_ms ASC, id ASC")
+        );
         assert!(!plan.needs_start());
         assert!(Plan::new(&filters("ascending=true")).needs_start());
         assert!(Plan::new(&filters("since=1970-01-01T00:00:09Z&until=1970-01-01T00:00:09Z")).is_empty());
@@ -426,7 +458,12 @@ mod tests {
         for pair in w.windows(2) {
             assert_eq!(pair[0].1 + 1, pair[1].0);
         }
-        assert!(walk(Plan::new(&filters("since=1970-01-01T00:00:09Z&until=1970-01-01T00:00:09Z")).windows(0), 5, |_| 0).is_empty());
+        assert!(walk(
+            Plan::new(&filters("since=1970-01-01T00:00:09Z&until=1970-01-01T00:00:09Z")).windows(0),
+            5,
+            |_| 0
+        )
+        .is_empty());
     }
 
     #[test]

@@ -117,10 +117,8 @@ pub fn multipart(json: String, attachments: &[Attachment], last_modified_ms: Opt
     let mut contents: Vec<&[u8]> = vec![json.as_bytes()];
     contents.extend(attachments.iter().map(|a| a.content.as_slice()));
     let boundary = xapi::multipart::choose_boundary(&contents);
-    let mut parts: Vec<Part> = vec![(
-        vec![("Content-Type".to_string(), "application/json".to_string())],
-        json.as_bytes(),
-    )];
+    let mut parts: Vec<Part> =
+        vec![(vec![("Content-Type".to_string(), "application/json".to_string())], json.as_bytes())];
     for a in attachments {
         parts.push((
             vec![
@@ -170,7 +168,10 @@ mod tests {
             more_link("/xapi/statements", &pass, &c),
             "/xapi/statements?agent=%7B%22mbox%22%3A%22mailto%3Aa%40b.c%22%7D&limit=1&cursor=5_00000000000000000000000000000000_9"
         );
-        assert_eq!(more_link("/p/xapi/statements", &[], &c), "/p/xapi/statements?cursor=5_00000000000000000000000000000000_9");
+        assert_eq!(
+            more_link("/p/xapi/statements", &[], &c),
+            "/p/xapi/statements?cursor=5_00000000000000000000000000000000_9"
+        );
         // The link decodes back to the same parameters.
         let link = more_link("/xapi/statements", &pass, &c);
         let query = link.split_once('?').map(|(_, q)| q).unwrap_or("");

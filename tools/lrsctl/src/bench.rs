@@ -69,9 +69,8 @@ pub async fn run(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
     let base_count = client.stored_count().await?;
 
     // Bodies are built before the clock starts: the figures measure the LRS, not the generator.
-    let batches: Vec<Vec<u8>> = (0..o.batched.div_ceil(o.batch_size))
-        .map(|b| body(&templates, b * o.batch_size, o.batch_size, true))
-        .collect();
+    let batches: Vec<Vec<u8>> =
+        (0..o.batched.div_ceil(o.batch_size)).map(|b| body(&templates, b * o.batch_size, o.batch_size, true)).collect();
     let singles: Vec<Vec<u8>> = (0..o.singles).map(|i| body(&templates, i, 1, false)).collect();
 
     // The gateway on its own: the processor is paused (SIGSTOP) so it does not compete for the CPU; its
@@ -82,7 +81,11 @@ pub async fn run(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
     let alone_statements = alone.len() * o.batch_size;
     let mut posted_alone = 0u64;
     if o.gateway_alone && signal_processor("STOP") {
-        println!("\n0. gateway alone (processor paused), batches of {} statements, {} clients", o.batch_size, o.clients * 2);
+        println!(
+            "\n0. gateway alone (processor paused), batches of {} statements, {} clients",
+            o.batch_size,
+            o.clients * 2
+        );
         let started = Instant::now();
         let posted = post_all(&client, alone, o.clients * 2).await?;
         let elapsed = started.elapsed();
@@ -125,7 +128,12 @@ pub async fn run(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let e2e = started.elapsed();
-    println!("   {:>10.0} statements/s end to end ({} statements in {:.2}s)", o.batched as f64 / e2e.as_secs_f64(), o.batched, e2e.as_secs_f64());
+    println!(
+        "   {:>10.0} statements/s end to end ({} statements in {:.2}s)",
+        o.batched as f64 / e2e.as_secs_f64(),
+        o.batched,
+        e2e.as_secs_f64()
+    );
     let under_load = lag_under_load.await??;
 
     println!("\n3. gateway, single statements, {} clients", o.clients * 4);
@@ -354,7 +362,9 @@ fn pid_of(name: &str) -> Option<String> {
 
 fn signal_processor(signal: &str) -> bool {
     pid_of("processor")
-        .map(|pid| std::process::Command::new("kill").arg(format!("-{signal}")).arg(pid).status().is_ok_and(|s| s.success()))
+        .map(|pid| {
+            std::process::Command::new("kill").arg(format!("-{signal}")).arg(pid).status().is_ok_and(|s| s.success())
+        })
         .unwrap_or(false)
 }
 

@@ -7,13 +7,20 @@ use anyhow::{bail, Context};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-pub async fn run(client: &Client, templates: &[Value], target: u64, samples: usize, clients: usize) -> anyhow::Result<()> {
+pub async fn run(
+    client: &Client,
+    templates: &[Value],
+    target: u64,
+    samples: usize,
+    clients: usize,
+) -> anyhow::Result<()> {
     let have = client.stored_count().await?;
     let offset = have as usize;
     if have < target {
         let missing = (target - have) as usize;
         let batch = 500;
-        let bodies: Vec<Vec<u8>> = (0..missing.div_ceil(batch)).map(|b| body(templates, offset + b * batch, batch, true)).collect();
+        let bodies: Vec<Vec<u8>> =
+            (0..missing.div_ceil(batch)).map(|b| body(templates, offset + b * batch, batch, true)).collect();
         println!("   loading {missing} more statements in batches of {batch}");
         let started = Instant::now();
         let posted = post_all(client, bodies, clients).await?;
@@ -31,7 +38,9 @@ pub async fn run(client: &Client, templates: &[Value], target: u64, samples: usi
         println!("   loaded in {secs:.1}s ({:.0} statements/s end to end)", missing as f64 / secs);
     }
     let ids: Vec<String> = client
-        .clickhouse("SELECT toString(id) FROM statements WHERE cityHash64(toString(id)) % 997 = 0 LIMIT 1000 FORMAT TSV")
+        .clickhouse(
+            "SELECT toString(id) FROM statements WHERE cityHash64(toString(id)) % 997 = 0 LIMIT 1000 FORMAT TSV",
+        )
         .await?
         .lines()
         .map(str::to_string)
@@ -49,10 +58,15 @@ pub async fn run(client: &Client, templates: &[Value], target: u64, samples: usi
     let enc = |s: &str| urlencode(s);
 
     let mut cases: Vec<(&str, Vec<String>)> = Vec::new();
-    cases.push(("by id", (0..samples).map(|i| format!("/xapi/statements?statementId={}", ids[i % ids.len()])).collect()));
+    cases.push((
+        "by id",
+        (0..samples).map(|i| format!("/xapi/statements?statementId={}", ids[i % ids.len()])).collect(),
+    ));
     cases.push((
         "by agent",
-        (0..samples).map(|i| format!("/xapi/statements?limit=100&agent={}", enc(&pick(i)["actor"].to_string()))).collect(),
+        (0..samples)
+            .map(|i| format!("/xapi/statements?limit=100&agent={}", enc(&pick(i)["actor"].to_string())))
+            .collect(),
     ));
     cases.push((
         "by verb+activity",
@@ -60,17 +74,25 @@ pub async fn run(client: &Client, templates: &[Value], target: u64, samples: usi
             .map(|i| {
                 let t = pick(i);
                 let activity = t["object"]["id"].as_str().unwrap_or_default();
-                format!("/xapi/statements?limit=100&verb={}&activity={}", enc(t["verb"]["id"].as_str().unwrap_or_default()), enc(activity))
+                format!(
+                    "/xapi/statements?limit=100&verb={}&activity={}",
+                    enc(t["verb"]["id"].as_str().unwrap_or_default()),
+                    enc(activity)
+                )
             })
             .collect(),
     ));
     cases.push((
         "by registration",
-        (0..samples).map(|i| format!("/xapi/statements?registration={}", registration_of((i * 104_729) % target as usize))).collect(),
+        (0..samples)
+            .map(|i| format!("/xapi/statements?registration={}", registration_of((i * 104_729) % target as usize)))
+            .collect(),
     ));
     cases.push((
         "since (newest 0.1%)",
-        (0..samples).map(|_| format!("/xapi/statements?limit=100&since={}", enc(&xapi::time::format_ms(since)))).collect(),
+        (0..samples)
+            .map(|_| format!("/xapi/statements?limit=100&since={}", enc(&xapi::time::format_ms(since))))
+            .collect(),
     ));
     for (name, paths) in cases {
         let mut latencies = Vec::with_capacity(paths.len());

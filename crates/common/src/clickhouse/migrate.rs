@@ -12,7 +12,11 @@ pub struct Migration {
 }
 
 pub const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "statements", sql: include_str!("../../../../schemas/clickhouse/0001_statements.sql") },
+    Migration {
+        version: 1,
+        name: "statements",
+        sql: include_str!("../../../../schemas/clickhouse/0001_statements.sql"),
+    },
     Migration {
         version: 2,
         name: "statement_queries",
@@ -111,7 +115,8 @@ mod tests {
 
     #[test]
     fn splits_statements_and_drops_comments() {
-        let parts = statements("-- c\nCREATE TABLE a (x Int8)\nENGINE = Log;\n\n-- d\nCREATE TABLE b (y Int8) ENGINE = Log;\n");
+        let parts =
+            statements("-- c\nCREATE TABLE a (x Int8)\nENGINE = Log;\n\n-- d\nCREATE TABLE b (y Int8) ENGINE = Log;\n");
         assert_eq!(parts, vec!["CREATE TABLE a (x Int8)\nENGINE = Log", "CREATE TABLE b (y Int8) ENGINE = Log"]);
     }
 

@@ -54,4 +54,3 @@ pub fn uuid_in_list(ids: &[uuid::Uuid]) -> String {
 pub fn quote_ident(name: &str) -> String {
     format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`"))
 }
-

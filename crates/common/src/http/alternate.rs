@@ -63,7 +63,9 @@ pub fn intended_method(query: Option<&str>) -> Result<Option<Method>, Rejection>
         "PUT" => Ok(Some(Method::PUT)),
         "POST" => Ok(Some(Method::POST)),
         "DELETE" => Ok(Some(Method::DELETE)),
-        other => Err(bad(format!("the alternate request syntax method {other:?} is not GET, HEAD, PUT, POST or DELETE"))),
+        other => {
+            Err(bad(format!("the alternate request syntax method {other:?} is not GET, HEAD, PUT, POST or DELETE")))
+        }
     }
 }
 
@@ -141,7 +143,8 @@ pub async fn rewrite(State(max_body_bytes): State<usize>, req: Request<Body>, ne
         Ok(Some(m)) => m,
         Err(r) => return reject(&req, r),
     };
-    let outer_version = req.headers().get(VERSION_HEADER).and_then(|v| v.to_str().ok()).and_then(XapiVersion::from_header);
+    let outer_version =
+        req.headers().get(VERSION_HEADER).and_then(|v| v.to_str().ok()).and_then(XapiVersion::from_header);
     if outer_version == Some(XapiVersion::V2_0_0) {
         return reject(&req, not_in_2_0());
     }
@@ -149,7 +152,10 @@ pub async fn rewrite(State(max_body_bytes): State<usize>, req: Request<Body>, ne
         return reject(&req, bad("a request using the alternate request syntax (?method=) must be a POST"));
     }
     if !form_content_type(req.headers().get(header::CONTENT_TYPE)) {
-        return reject(&req, bad("a request using the alternate request syntax must have an application/x-www-form-urlencoded body"));
+        return reject(
+            &req,
+            bad("a request using the alternate request syntax must have an application/x-www-form-urlencoded body"),
+        );
     }
     let too_large = Rejection {
         status: StatusCode::PAYLOAD_TOO_LARGE,
@@ -245,7 +251,8 @@ mod tests {
 
     #[test]
     fn explicit_content_type_is_kept() {
-        let r = rewrite_form(Method::PUT, "/xapi/activities/state", b"content=hello&Content-Type=text%2Fplain").unwrap();
+        let r =
+            rewrite_form(Method::PUT, "/xapi/activities/state", b"content=hello&Content-Type=text%2Fplain").unwrap();
         assert_eq!(header(&r, "content-type"), Some("text/plain"));
         assert_eq!(r.body, b"hello");
     }

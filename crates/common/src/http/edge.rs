@@ -95,7 +95,8 @@ mod tests {
 
     #[tokio::test]
     async fn ordinary_requests_pass_untouched() {
-        let req = Request::get("/xapi/statements?limit=1").header("x-experience-api-version", "1.0.3").body(Body::empty());
+        let req =
+            Request::get("/xapi/statements?limit=1").header("x-experience-api-version", "1.0.3").body(Body::empty());
         let (status, _, body) = send(req.unwrap()).await;
         assert_eq!(status, StatusCode::OK);
         assert!(body.starts_with("GET /xapi/statements?limit=1 v=1.0.3"), "{body}");
@@ -116,7 +117,10 @@ mod tests {
         ))
         .await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(body, "PUT /xapi/statements?statementId=abc v=1.0.1 auth=Basic inner ct=application/json cl=2 body={}");
+        assert_eq!(
+            body,
+            "PUT /xapi/statements?statementId=abc v=1.0.1 auth=Basic inner ct=application/json cl=2 body={}"
+        );
     }
 
     #[tokio::test]

@@ -30,10 +30,8 @@ impl LastSpoken {
     /// The version the response to a request with `headers` carries; records the request's version when it
     /// names one we speak.
     pub fn response_version(&self, headers: &HeaderMap) -> XapiVersion {
-        let requested = headers
-            .get(super::VERSION_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(XapiVersion::from_header);
+        let requested =
+            headers.get(super::VERSION_HEADER).and_then(|v| v.to_str().ok()).and_then(XapiVersion::from_header);
         let client = headers.get(header::AUTHORIZATION).map(|v| self.hasher.hash_one(v.as_bytes()));
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         match (requested, client) {

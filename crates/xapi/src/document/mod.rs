@@ -119,7 +119,8 @@ pub struct Document {
 
 impl Document {
     pub fn new(content_type: &str, content: Vec<u8>, updated_ms: i64) -> Self {
-        let content_type = if content_type.trim().is_empty() { "application/octet-stream" } else { content_type.trim() };
+        let content_type =
+            if content_type.trim().is_empty() { "application/octet-stream" } else { content_type.trim() };
         Document { etag: etag(&content), content_type: content_type.to_string(), content, updated_ms }
     }
 }

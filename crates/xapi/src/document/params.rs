@@ -1,7 +1,7 @@
 //! The query parameters of the document resources, checked as the specification asks (400 otherwise).
 
-use crate::validate::{formats, iri};
 use super::{DocKey, Kind};
+use crate::validate::{formats, iri};
 use crate::version::XapiVersion;
 use std::collections::HashMap;
 
@@ -34,7 +34,8 @@ pub fn id_parameter(kind: Kind) -> &'static str {
 pub fn parse_agent(raw: Option<&str>, version: XapiVersion) -> Result<String, String> {
     let raw = raw.ok_or("the agent parameter is required")?;
     let value: serde_json::Value = serde_json::from_str(raw).map_err(|_| "the agent parameter is not valid JSON")?;
-    crate::validate::agent_or_group(&value, version).map_err(|e| format!("the agent parameter is not a valid Agent: {e}"))?;
+    crate::validate::agent_or_group(&value, version)
+        .map_err(|e| format!("the agent parameter is not a valid Agent: {e}"))?;
     crate::agent::key_of_json(raw).ok_or_else(|| "the agent parameter must identify an Agent (one IFI)".to_string())
 }
 
@@ -76,7 +77,10 @@ mod tests {
     #[test]
     fn agents() {
         let v = XapiVersion::V1_0_3;
-        assert_eq!(parse_agent(Some(r#"{"mbox":"mailto:a@example.com"}"#), v).as_deref(), Ok("mbox:mailto:a@example.com"));
+        assert_eq!(
+            parse_agent(Some(r#"{"mbox":"mailto:a@example.com"}"#), v).as_deref(),
+            Ok("mbox:mailto:a@example.com")
+        );
         assert!(parse_agent(None, v).is_err());
         assert!(parse_agent(Some("true"), v).is_err());
         assert!(parse_agent(Some("{"), v).is_err());

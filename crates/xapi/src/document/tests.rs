@@ -88,7 +88,10 @@ fn if_match() {
     assert_eq!(decide(&c, b"{}", None).status(), 412, "If-Match: * needs a document");
     let mut d = cmd(Op::Delete, Kind::State, "2.0.0");
     d.if_match = Some("\"1234\"".into());
-    assert_eq!(decide(&d, b"", Some(&existing)), Decision::Reject(412, "If-Match does not match the current document's ETag".into()));
+    assert_eq!(
+        decide(&d, b"", Some(&existing)),
+        Decision::Reject(412, "If-Match does not match the current document's ETag".into())
+    );
     d.if_match = Some(existing.etag.clone());
     assert_eq!(decide(&d, b"", Some(&existing)), Decision::Delete);
 }
