@@ -21,4 +21,4 @@ build:
 	cargo build --release --bins
 
 logs:
-	tail -n 50 -F .data/log/ingest.log .data/log/query.log .data/log/processor.log
+	tail -n 50 -F .data/log/server.log .data/log/query.log .data/log/processor.log

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The three LRS services as plain processes: start | stop | status. Settings come from the environment
-# (LRS_*; see the README), logs go to $LRS_DATA_DIR/log, pids to $LRS_DATA_DIR/run.
+# The LRS services as plain processes: start | stop | status. `server` is the gateway and the read routes on
+# one port (the LRS endpoint); `query` serves the reads alone on its own port; `processor` consumes.
+# Settings come from the environment (LRS_*; see the README), logs go to $LRS_DATA_DIR/log, pids to
+# $LRS_DATA_DIR/run.
 source "$(dirname "$0")/lib.sh"
-SERVICES=(processor query ingest)
+SERVICES=(processor query server)
 
 start_one() {
   local name=$1
@@ -18,12 +20,12 @@ start() {
   local ingest=${LRS_INGEST_ADDR:-127.0.0.1:8080} query=${LRS_QUERY_ADDR:-127.0.0.1:8081} proc=${LRS_PROCESSOR_ADDR:-127.0.0.1:8082}
   wait_http "http://$proc/ready" 60 processor
   wait_http "http://$query/ready" 60 query
-  wait_http "http://$ingest/ready" 60 ingest
+  wait_http "http://$ingest/ready" 60 server
 }
 
 stop() {
   # The gateway first (no new writes), the processor last (it drains what was accepted).
-  stop_pid ingest 30
+  stop_pid server 30
   stop_pid query 30
   stop_pid processor 60
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, starts Kafka and ClickHouse if they are not running (and
-# stops them again afterwards if it started them), builds, then runs every unit and end-to-end test.
+# The whole test suite: checks formatting and lints (clippy, warnings denied), installs what is missing,
+# starts Kafka and ClickHouse if they are not running (and stops them again afterwards if it started them),
+# builds, then runs every unit and end-to-end test.
 source "$(dirname "$0")/lib.sh"
 HERE="$ROOT/deploy/local"
 
@@ -10,6 +11,11 @@ cleanup() {
   for s in "${started[@]}"; do "$HERE/$s.sh" stop || true; done
 }
 trap cleanup EXIT
+
+cd "$ROOT"
+log "checking formatting (cargo fmt --check) and lints (cargo clippy, warnings denied)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 LRS_SKIP_BUILD=1 "$HERE/install.sh"
 for s in clickhouse kafka; do

@@ -1,12 +1,15 @@
 //! xAPI's rule for a statement id that is already stored: the same statement again is a no-op, a different
 //! one is 409 Conflict. The gateway compares comparison fingerprints (computed by the domain crate from what
-//! the client sent) with the stored ones. Two different statements racing with one id through different
-//! gateways are both accepted; storage then keeps the first (earliest `stored`) and queries never show two.
+//! the client sent) with the stored ones, looked up in ClickHouse by one batched lookup shared by all
+//! concurrent requests. Two different statements racing with one id through different gateways are both
+//! accepted; storage then keeps the first (earliest `stored`) and queries never show two.
 
 use futures::future::BoxFuture;
-use std::collections::{BTreeMap, HashMap};
+use lrs_common::clickhouse::{winner, Db, DbError};
+use lrs_common::lookup::{self, Batcher, LookupError, Mode};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 use xapi::Prepared;
 
@@ -23,112 +26,72 @@ pub trait StoredFingerprints: Send + Sync {
         &'a self,
         store: &'a str,
         ids: &'a [Uuid],
-    ) -> BoxFuture<'a, Result<HashMap<Uuid, StoredStatement>, String>>;
+    ) -> BoxFuture<'a, Result<HashMap<Uuid, StoredStatement>, LookupError>>;
 }
 
-/// Looks stored statements up in ClickHouse. Concurrent requests share queries: one task takes every lookup
-/// queued while the previous query ran and answers them all from one query per store, so under load the
-/// number of queries stays flat while the requests per query grow (group commit, for reads).
+type Key = (Arc<str>, Uuid);
+
+/// The stored fingerprints, from ClickHouse through a shared batched lookup (two queries in flight, so one
+/// query's round trip overlaps the next one's gathering).
 pub struct ClickHouseFingerprints {
-    /// One channel per lookup task; requests take turns, so a query in flight does not hold up the next one.
-    workers: Vec<mpsc::UnboundedSender<Lookup>>,
-    next: std::sync::atomic::AtomicUsize,
+    batcher: Batcher<Key, StoredStatement>,
+    timeout: Duration,
 }
-
-type Found = HashMap<Uuid, StoredStatement>;
-
-struct Lookup {
-    store: String,
-    ids: Vec<Uuid>,
-    reply: oneshot::Sender<Result<Found, String>>,
-}
-
-/// Ids per query at most: the query text grows with them.
-const MAX_IDS_PER_QUERY: usize = 20_000;
-
-/// Lookup queries in flight at most: two overlap one query's round trip with the next one's batching.
-const WORKERS: usize = 2;
 
 impl ClickHouseFingerprints {
-    /// Starts the lookup tasks (they end when this is dropped).
-    pub fn new(client: clickhouse::Client) -> Self {
-        let workers = (0..WORKERS)
-            .map(|_| {
-                let (tx, rx) = mpsc::unbounded_channel();
-                tokio::spawn(lookup_loop(client.clone(), rx));
-                tx
-            })
-            .collect();
-        ClickHouseFingerprints { workers, next: std::sync::atomic::AtomicUsize::new(0) }
+    pub fn new(db: Db) -> Self {
+        let timeout = db.timeout();
+        let batcher =
+            Batcher::new(Arc::new(Source { db }), lookup::Config { mode: Mode::Once, workers: 2, max_keys: 20_000 });
+        ClickHouseFingerprints { batcher, timeout }
     }
 }
 
-async fn lookup_loop(client: clickhouse::Client, mut rx: mpsc::UnboundedReceiver<Lookup>) {
-    while let Some(first) = rx.recv().await {
-        let mut pending = vec![first];
-        let mut ids = pending[0].ids.len();
-        while ids < MAX_IDS_PER_QUERY {
-            match rx.try_recv() {
-                Ok(next) => {
-                    ids += next.ids.len();
-                    pending.push(next);
-                }
-                Err(_) => break,
-            }
-        }
-        let mut by_store: BTreeMap<String, Vec<Lookup>> = BTreeMap::new();
-        for lookup in pending {
-            by_store.entry(lookup.store.clone()).or_default().push(lookup);
-        }
-        for (store, lookups) in by_store {
-            let all: Vec<Uuid> = lookups.iter().flat_map(|l| l.ids.iter().copied()).collect();
-            let result = query(&client, &store, &all).await;
-            for lookup in lookups {
-                let answer = match &result {
-                    Ok(found) => Ok(lookup.ids.iter().filter_map(|id| found.get(id).map(|s| (*id, *s))).collect()),
-                    Err(e) => Err(e.clone()),
-                };
-                let _ = lookup.reply.send(answer);
-            }
-        }
-    }
-}
-
-async fn query(client: &clickhouse::Client, store: &str, ids: &[Uuid]) -> Result<Found, String> {
-    let list = lrs_common::clickhouse::uuid_in_list(ids);
-    let sql = format!(
-        "SELECT id, argMax(fingerprint, ver) AS fingerprint, argMax(timestamp_ms, ver) AS timestamp_ms \
-         FROM statements WHERE store = ? AND id IN ({list}) GROUP BY id"
-    );
-    match tokio::time::timeout(TIMEOUT, client.query(&sql).bind(store).fetch_all::<Stored>()).await {
-        Ok(Ok(rows)) => Ok(rows
-            .into_iter()
-            .map(|r| (r.id, StoredStatement { fingerprint: r.fingerprint, timestamp_ms: r.timestamp_ms }))
-            .collect()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!("no answer within {TIMEOUT:?}")),
-    }
+struct Source {
+    db: Db,
 }
 
 #[derive(clickhouse::Row, serde::Deserialize)]
-struct Stored {
+struct Row {
     #[serde(with = "clickhouse::serde::uuid")]
     id: Uuid,
     fingerprint: u64,
     timestamp_ms: i64,
 }
 
-const TIMEOUT: Duration = Duration::from_secs(5);
+impl lookup::Source<Key, StoredStatement> for Source {
+    fn lookup<'a>(&'a self, keys: &'a [Key]) -> BoxFuture<'a, Result<HashMap<Key, StoredStatement>, DbError>> {
+        Box::pin(async move {
+            let mut by_store: HashMap<&Arc<str>, Vec<Uuid>> = HashMap::new();
+            for (store, id) in keys {
+                by_store.entry(store).or_default().push(*id);
+            }
+            let mut found = HashMap::new();
+            for (store, ids) in by_store {
+                let sql = winner::latest_sql(&["fingerprint", "timestamp_ms"], &ids);
+                for r in self.db.query(&sql).bind(&**store).fetch_all::<Row>().await? {
+                    found.insert(
+                        (store.clone(), r.id),
+                        StoredStatement { fingerprint: r.fingerprint, timestamp_ms: r.timestamp_ms },
+                    );
+                }
+            }
+            Ok(found)
+        })
+    }
+}
 
 impl StoredFingerprints for ClickHouseFingerprints {
-    fn fingerprints<'a>(&'a self, store: &'a str, ids: &'a [Uuid]) -> BoxFuture<'a, Result<Found, String>> {
+    fn fingerprints<'a>(
+        &'a self,
+        store: &'a str,
+        ids: &'a [Uuid],
+    ) -> BoxFuture<'a, Result<HashMap<Uuid, StoredStatement>, LookupError>> {
         Box::pin(async move {
-            let (reply, answer) = oneshot::channel();
-            let turn = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.workers.len();
-            self.workers[turn]
-                .send(Lookup { store: store.to_string(), ids: ids.to_vec(), reply })
-                .map_err(|_| "the lookup task has stopped".to_string())?;
-            answer.await.map_err(|_| "the lookup task has stopped".to_string())?
+            let store: Arc<str> = store.into();
+            let keys = ids.iter().map(|id| (store.clone(), *id)).collect();
+            let found = self.batcher.get(keys, self.timeout).await?;
+            Ok(found.into_iter().map(|((_, id), s)| (id, s)).collect())
         })
     }
 }

@@ -1,8 +1,13 @@
-//! Every way a write can fail, and the one place that maps them to HTTP statuses.
+//! Every way a write can fail, and the one place that maps them to HTTP statuses. Client errors say what
+//! was wrong; server errors are logged in full with the request id and answered with a generic message
+//! naming that id (never a backend's error text).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use lrs_common::http::error_response;
+use lrs_common::http::{error_response, server_error, BodyError};
+use lrs_common::kafka::PublishError;
+use lrs_common::lookup::LookupError;
+use xapi::document::{Refusal, Rejection};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -10,23 +15,36 @@ pub enum IngestError {
     Invalid(#[from] xapi::ValidationError),
     #[error("{0}")]
     BadRequest(String),
-    #[error("request body is larger than the limit of {0} bytes")]
-    TooLarge(usize),
-    #[error("could not read the request body: {0}")]
-    Body(String),
+    #[error("{0}")]
+    Body(#[from] BodyError),
     #[error("a different statement with id {0} is already stored")]
     Conflict(uuid::Uuid),
-    #[error("statements could not be stored, try again: {0}")]
-    Unavailable(String),
+    #[error("{}", .0.message)]
+    Refused(Rejection),
+    #[error("{0}")]
+    Publish(#[from] PublishError),
+    #[error("the document write was accepted but not applied in time; it may still be applied: read the document (or retry with If-Match) to find out")]
+    NotApplied,
+    #[error("{0}")]
+    Lookup(#[from] LookupError),
 }
 
 impl IngestError {
     pub fn status(&self) -> StatusCode {
         match self {
-            IngestError::Invalid(_) | IngestError::BadRequest(_) | IngestError::Body(_) => StatusCode::BAD_REQUEST,
-            IngestError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            IngestError::Invalid(_) | IngestError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            IngestError::Body(e) => e.status(),
             IngestError::Conflict(_) => StatusCode::CONFLICT,
-            IngestError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            IngestError::Refused(r) => match r.refusal {
+                Refusal::BadRequest => StatusCode::BAD_REQUEST,
+                Refusal::Conflict => StatusCode::CONFLICT,
+                Refusal::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            },
+            IngestError::Publish(PublishError::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
+            IngestError::Publish(PublishError::Refused(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            IngestError::Publish(PublishError::Unavailable(_)) | IngestError::NotApplied | IngestError::Lookup(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 }
@@ -34,9 +52,45 @@ impl IngestError {
 impl IntoResponse for IngestError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(error = %self, "write failed");
+        match &self {
+            IngestError::Body(_) => match self {
+                IngestError::Body(e) => e.into_response(),
+                _ => error_response(status, self.to_string()),
+            },
+            IngestError::Publish(PublishError::TooLarge) => error_response(
+                status,
+                "the request is larger than the statements topic accepts; send fewer statements or smaller attachments",
+            ),
+            IngestError::Publish(_) => server_error(status, "the write could not be stored", &self),
+            IngestError::Lookup(_) => {
+                server_error(status, "the write could not be checked against stored statements", &self)
+            }
+            _ if status.is_server_error() => server_error(status, &self.to_string(), &self),
+            _ => error_response(status, self.to_string()),
         }
-        error_response(status, self.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_text_never_reaches_the_client() {
+        let e = IngestError::Publish(PublishError::Unavailable(rdkafka::error::KafkaError::MessageProduction(
+            rdkafka::types::RDKafkaErrorCode::BrokerTransportFailure,
+        )));
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let res = e.into_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn refusals_map_to_their_statuses() {
+        let r = |refusal| IngestError::Refused(Rejection::new(refusal, "x")).status();
+        assert_eq!(r(Refusal::BadRequest), StatusCode::BAD_REQUEST);
+        assert_eq!(r(Refusal::Conflict), StatusCode::CONFLICT);
+        assert_eq!(r(Refusal::PreconditionFailed), StatusCode::PRECONDITION_FAILED);
+        assert_eq!(IngestError::Publish(PublishError::TooLarge).status(), StatusCode::PAYLOAD_TOO_LARGE);
     }
 }

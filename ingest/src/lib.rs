@@ -1,8 +1,14 @@
 //! The xAPI write gateway. It authenticates, validates and normalises statements, publishes them to Kafka
-//! (acks=all, idempotent) and answers only once Kafka acknowledged every statement of the request.
+//! (acks=all, idempotent) and answers only once Kafka acknowledged every statement of the request. Document
+//! writes go through Kafka too, and are answered with the outcome the processor decided.
+//!
+//! The library is write-only: [`routes`] are the write routes, [`run`] serves them alone; the `lrs-server`
+//! binary composes them with the query service's read routes on one port.
 
 mod conflicts;
 mod documents;
+#[cfg(test)]
+mod envelope_tests;
 mod error;
 mod metrics;
 mod publish;
@@ -13,12 +19,13 @@ mod visibility;
 
 pub use conflicts::{ClickHouseFingerprints, StoredFingerprints};
 pub use error::IngestError;
-pub use publish::{AttachmentContent, KafkaPublisher, Publish};
+pub use publish::{envelope, AttachmentContent, Publish, StatementPublisher};
 pub use visibility::Visibility;
 
-use axum::routing::{get, post};
 use axum::Router;
 use lrs_common::auth::Credentials;
+use lrs_common::http::service::Ready;
+use lrs_common::kafka::Publisher;
 use lrs_common::{http, Settings, Shutdown};
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -34,47 +41,57 @@ pub struct AppState {
     pub fingerprints: Option<Arc<dyn StoredFingerprints>>,
 }
 
-/// The xAPI write routes, without the health and metrics endpoints.
+/// The statement write routes, without the operational endpoints.
 pub fn xapi_router(state: AppState) -> Router {
     let max_body_bytes = state.max_body_bytes;
     let auth = axum::middleware::from_fn_with_state(state.credentials.clone(), http::require_auth);
     Router::new()
-        .route("/xapi/statements", post(statements::post).put(statements::put))
+        .route("/xapi/statements", axum::routing::post(statements::post).put(statements::put))
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .route_layer(auth)
         .with_state(state)
 }
 
-/// Serves the gateway (and, in single-node mode, the query routes too) until `shutdown`.
-pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) -> anyhow::Result<()> {
-    let credentials = Arc::new(Credentials::from_settings(&settings));
-    let publisher = Arc::new(KafkaPublisher::new(&settings)?);
+/// The gateway's routes (statements and documents) and what its readiness and shutdown need.
+pub struct Gateway {
+    pub routes: Router,
+    pub publisher: Publisher,
+    pub ready: Ready,
+}
+
+pub fn gateway(settings: &Settings, credentials: Arc<Credentials>) -> anyhow::Result<Gateway> {
+    let publisher = Publisher::new(settings, "lrs-ingest")?;
+    let db = lrs_common::clickhouse::db(settings);
     let state = AppState {
         credentials: credentials.clone(),
-        publisher: publisher.clone(),
+        publisher: Arc::new(StatementPublisher::new(publisher.clone(), &settings.statements_topic)),
         max_body_bytes: settings.max_body_bytes,
         visibility: (settings.ack_mode == lrs_common::config::AckMode::Visible)
-            .then(|| Arc::new(Visibility::new(lrs_common::clickhouse::client(&settings), settings.visible_timeout))),
-        fingerprints: Some(Arc::new(ClickHouseFingerprints::new(lrs_common::clickhouse::client(&settings)))),
+            .then(|| Arc::new(Visibility::new(db.clone(), settings.visible_timeout))),
+        fingerprints: Some(Arc::new(ClickHouseFingerprints::new(db))),
     };
-    let (documents_router, documents) = documents::router(&settings, credentials.clone())?;
-    let mut router = xapi_router(state).merge(documents_router);
-    if settings.single_node {
-        router = router.merge(lrs_query::xapi_router(lrs_query::AppState::new(&settings, credentials)));
-    }
-    let ready_publisher = publisher.clone();
-    let router = router
-        .route("/health", get(|| async { http::health_response(true, serde_json::json!({})) }))
-        .route("/ready", get(move || async move { ready_publisher.readiness().await }))
-        .route("/metrics", get(http::metrics_endpoint))
-        .layer(axum::middleware::from_fn(http::version_header))
-        .layer(axum::middleware::from_fn_with_state("ingest", lrs_common::metrics::track_http));
-    let router = http::edge(router, settings.max_body_bytes);
-    tracing::info!(addr = %listener.local_addr()?, single_node = settings.single_node, ack_mode = ?settings.ack_mode, "ingest listening");
-    http::serve(listener, router, shutdown, settings.shutdown_grace).await?;
-    publisher.flush(settings.shutdown_grace);
-    documents.publisher.flush(settings.shutdown_grace);
+    let routes = xapi_router(state).merge(documents::router(settings, publisher.clone(), credentials));
+    let (probe, topic) = (publisher.clone(), settings.statements_topic.clone());
+    let ready: Ready = Arc::new(move || {
+        let (probe, topic) = (probe.clone(), topic.clone());
+        Box::pin(async move {
+            match probe.topic_ready(&topic).await {
+                Ok(()) => http::health_response(true, serde_json::json!({"kafka": "ok"})),
+                Err(e) => http::health_response(false, serde_json::json!({"kafka": e})),
+            }
+        })
+    });
+    Ok(Gateway { routes, publisher, ready })
+}
+
+/// Serves the gateway until `shutdown`.
+pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) -> anyhow::Result<()> {
+    let gateway = gateway(&settings, Arc::new(Credentials::from_settings(&settings)))?;
+    let router = http::service::wrap(gateway.routes, "ingest", gateway.ready, settings.http);
+    tracing::info!(addr = %listener.local_addr()?, ack_mode = ?settings.ack_mode, "ingest listening");
+    http::serve(listener, router, shutdown, settings.shutdown_grace, settings.http).await?;
+    gateway.publisher.flush(settings.shutdown_grace);
     tracing::info!("ingest stopped");
     Ok(())
 }

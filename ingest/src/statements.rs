@@ -7,13 +7,13 @@ use crate::publish::AttachmentContent;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use lrs_common::auth::Principal;
-use lrs_common::http::Version;
-use serde::Deserialize;
+use lrs_common::http::params::Params;
+use lrs_common::http::{read_body, Version};
 use uuid::Uuid;
 use xapi::multipart;
 use xapi::prepare::{prepare_batch, prepare_put, PrepareContext};
@@ -23,33 +23,30 @@ pub async fn post(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Version(version): Version,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, IngestError> {
+    // POST takes no parameters (an alternate-syntax request's parameters were moved into the form).
+    Params::parse(query.as_deref().unwrap_or(""), &[]).map_err(|e| IngestError::BadRequest(e.0))?;
     let (prepared, attachments) = receive(&state, &principal, version, &headers, body, prepare_batch)?;
     let ids: Vec<String> = prepared.iter().map(|p| p.id.hyphenated().to_string()).collect();
     publish(&state, &principal, version, prepared, &attachments).await?;
     Ok(Json(ids).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct PutParams {
-    #[serde(rename = "statementId")]
-    statement_id: Option<String>,
-}
-
 pub async fn put(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Version(version): Version,
-    params: Result<Query<PutParams>, axum::extract::rejection::QueryRejection>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, IngestError> {
-    let Query(params) = params.map_err(|e| IngestError::BadRequest(e.body_text()))?;
-    let id =
-        params.statement_id.ok_or_else(|| IngestError::BadRequest("the statementId parameter is required".into()))?;
-    let id = Uuid::parse_str(&id).map_err(|_| IngestError::BadRequest(format!("statementId {id:?} is not a UUID")))?;
+    let bad = |e: lrs_common::http::params::ParamError| IngestError::BadRequest(e.0);
+    let params = Params::parse(query.as_deref().unwrap_or(""), &["statementId"]).map_err(bad)?;
+    let id = params.required("statementId").map_err(bad)?;
+    let id = Uuid::parse_str(id).map_err(|_| IngestError::BadRequest(format!("statementId {id:?} is not a UUID")))?;
     let (prepared, attachments) =
         receive(&state, &principal, version, &headers, body, |body, ctx| prepare_put(body, id, ctx).map(|p| vec![p]))?;
     publish(&state, &principal, version, prepared, &attachments).await?;
@@ -69,6 +66,17 @@ fn receive(
     let body = read_body(body, state.max_body_bytes)?;
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or_default());
     let ctx = PrepareContext { version, stored_ms: lrs_common::now_ms(), authority: &principal.authority };
+    accept(&body, content_type, &ctx, prepare)
+}
+
+/// The checks of a statement request body, and what it becomes (pure: the property test builds every
+/// envelope the gateway can publish through here).
+pub(crate) fn accept(
+    body: &[u8],
+    content_type: Option<&str>,
+    ctx: &PrepareContext,
+    prepare: impl FnOnce(&[u8], &PrepareContext) -> Result<Vec<Prepared>, xapi::ValidationError>,
+) -> Result<(Vec<Prepared>, Vec<AttachmentContent>), IngestError> {
     let rejected = |e: xapi::ValidationError| {
         STATEMENTS.with_label_values(&["rejected"]).inc();
         IngestError::from(e)
@@ -77,9 +85,9 @@ fn receive(
         Some(ct) if multipart::is_multipart_mixed(ct) => {
             let boundary = multipart::boundary(ct)
                 .ok_or_else(|| IngestError::BadRequest("multipart/mixed needs a valid boundary parameter".into()))?;
-            let parts = multipart::parse(&boundary, &body).map_err(|e| IngestError::BadRequest(e.to_string()))?;
+            let parts = multipart::parse(&boundary, body).map_err(|e| IngestError::BadRequest(e.to_string()))?;
             let statements = multipart::statements_part(&parts).map_err(rejected)?;
-            let prepared = prepare(statements, &ctx).map_err(rejected)?;
+            let prepared = prepare(statements, ctx).map_err(rejected)?;
             let values = statement_values(statements)?;
             let data = multipart::attachments_from_parts(&values, &parts).map_err(rejected)?;
             xapi::signature::verify_statement_signatures(&values, &data).map_err(rejected)?;
@@ -95,11 +103,11 @@ fn receive(
             )))
         }
         _ => {
-            let prepared = prepare(&body, &ctx).map_err(rejected)?;
+            let prepared = prepare(body, ctx).map_err(rejected)?;
             // Attachments without a fileUrl need their content, which only a multipart request carries. Only a
             // body that mentions attachments (or has escapes, which could spell the name) is parsed again.
-            if contains(&body, b"\"attachments\"") || contains(&body, b"\\u") {
-                let values = statement_values(&body)?;
+            if contains(body, b"\"attachments\"") || contains(body, b"\\u") {
+                let values = statement_values(body)?;
                 multipart::attachments_from_parts(&values, &[]).map_err(rejected)?;
                 xapi::signature::verify_statement_signatures(&values, &[]).map_err(rejected)?;
             }
@@ -133,7 +141,7 @@ async fn publish(
     let prepared = match &state.fingerprints {
         Some(stored) if prepared.iter().any(|p| p.client_id) => {
             let client_ids: Vec<Uuid> = prepared.iter().filter(|p| p.client_id).map(|p| p.id).collect();
-            let found = stored.fingerprints(&principal.store, &client_ids).await.map_err(IngestError::Unavailable)?;
+            let found = stored.fingerprints(&principal.store, &client_ids).await?;
             match resolve(prepared, &found) {
                 Outcome::Publish(p) => p,
                 Outcome::Conflict(id) => {
@@ -145,26 +153,12 @@ async fn publish(
         _ => prepared,
     };
     if !prepared.is_empty() {
-        state
-            .publisher
-            .publish(&principal.store, version, &prepared, attachments)
-            .await
-            .map_err(IngestError::Unavailable)?;
+        state.publisher.publish(&principal.store, version, &prepared, attachments).await?;
     }
     STATEMENTS.with_label_values(&["accepted"]).inc_by(prepared.len() as u64);
     // A request is one record, written by one insert: when one of its statements is readable, all are.
     if let (Some(visibility), Some(first)) = (&state.visibility, prepared.first()) {
-        visibility.wait(principal.store.clone(), &[first.id]).await;
+        visibility.wait(principal.store.clone(), first.id).await;
     }
     Ok(())
-}
-
-fn read_body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, IngestError> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            IngestError::TooLarge(limit)
-        } else {
-            IngestError::Body(rejection.body_text())
-        }
-    })
 }

@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use futures::future::BoxFuture;
 use lrs_common::auth::{basic_header, Credentials};
+use lrs_common::kafka::{Delivered, PublishError};
 use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 use xapi::{Prepared, XapiVersion};
@@ -22,14 +23,16 @@ impl Publish for Recorder {
         _: XapiVersion,
         statements: &'a [Prepared],
         _: &'a [crate::AttachmentContent],
-    ) -> BoxFuture<'a, Result<(), String>> {
+    ) -> BoxFuture<'a, Result<Delivered, PublishError>> {
         Box::pin(async move {
             if self.fail {
-                return Err("broker down".into());
+                return Err(PublishError::Unavailable(rdkafka::error::KafkaError::MessageProduction(
+                    rdkafka::types::RDKafkaErrorCode::AllBrokersDown,
+                )));
             }
-            let mut published = self.published.lock().map_err(|e| e.to_string())?;
+            let mut published = self.published.lock().unwrap();
             published.extend(statements.iter().map(|s| (store.to_string(), s.clone())));
-            Ok(())
+            Ok(Delivered { partition: 0, offset: published.len() as i64 })
         })
     }
 }
@@ -103,4 +106,33 @@ async fn broker_failure_is_503_not_200() {
     let recorder = Arc::new(Recorder { fail: true, ..Recorder::default() });
     let res = app(recorder).oneshot(post(STATEMENT)).await.expect("response");
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let message = body_json(res).await["message"].as_str().unwrap().to_string();
+    assert!(!message.contains("AllBrokersDown") && !message.to_lowercase().contains("broker"), "{message}");
+}
+
+#[tokio::test]
+async fn parameters_are_checked_on_writes_too() {
+    let recorder = Arc::new(Recorder::default());
+    let mut req = post(STATEMENT);
+    *req.uri_mut() = "/xapi/statements?foo=bar".parse().unwrap();
+    assert_eq!(app(recorder.clone()).oneshot(req).await.unwrap().status(), StatusCode::BAD_REQUEST);
+    let put = |query: &str| {
+        Request::put(format!("/xapi/statements?{query}"))
+            .header("authorization", basic_header("k", "s"))
+            .header("x-experience-api-version", "2.0.0")
+            .header("content-type", "application/json")
+            .body(Body::from(STATEMENT))
+            .unwrap()
+    };
+    let id = "8f9a0b1c-2d3e-4f5a-8b6c-7d8e9f0a1b2c";
+    for bad in
+        [format!("statementid={id}"), format!("statementId={id}&statementId={id}"), format!("statementId={id}&x=1")]
+    {
+        assert_eq!(app(recorder.clone()).oneshot(put(&bad)).await.unwrap().status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    assert_eq!(
+        app(recorder.clone()).oneshot(put(&format!("statementId={id}"))).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(recorder.published.lock().unwrap().len(), 1);
 }

@@ -1,7 +1,7 @@
 //! Per-partition progress, turned into the watermark rows that the query service reads for
 //! `X-Experience-API-Consistent-Through`.
 
-use crate::clickhouse::rows::WatermarkRow;
+use crate::statements::rows::WatermarkRow;
 use std::collections::BTreeMap;
 
 /// What the processor knows about one assigned partition at the moment it reports.

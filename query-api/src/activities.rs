@@ -9,7 +9,9 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use lrs_common::auth::Principal;
-use lrs_common::http::{form, Version};
+use lrs_common::clickhouse::Db;
+use lrs_common::http::params::Params;
+use lrs_common::http::Version;
 use serde_json::Value;
 
 /// The most distinct definitions merged (the newest ones); each distinct definition counts once however many
@@ -30,16 +32,15 @@ pub async fn get(
 
 async fn answer(state: &AppState, principal: &Principal, query: &str) -> Result<Response, QueryError> {
     let id = parse(query).map_err(QueryError::BadRequest)?;
-    let definitions = fetch_definitions(&state.clickhouse, &principal.store, &id).await?;
+    let definitions = fetch_definitions(&state.db, &principal.store, &id).await?;
     let definition = xapi::activity::merge_definitions(definitions.iter());
     Ok(Json(xapi::activity::activity_object(&id, definition)).into_response())
 }
 
 /// The `activityId` of the query string: required, an absolute IRI, the only parameter.
 pub fn parse(query: &str) -> Result<String, String> {
-    let pairs = form::decode(query).map_err(|e| format!("query string: {e}"))?;
-    let [id] = form::single_params(&pairs, &["activityId"])?[..] else { unreachable!("one parameter asked") };
-    let id = id.ok_or("the activityId parameter is required")?;
+    let params = Params::parse(query, &["activityId"]).map_err(|e| e.0)?;
+    let id = params.required("activityId").map_err(|e| e.0)?;
     if xapi::validate::iri::is_absolute_iri(id) {
         Ok(id.to_string())
     } else {
@@ -56,8 +57,8 @@ struct DefinitionRow {
 
 /// The distinct stored definitions of `id`, oldest (by their latest occurrence) first. Dropping the earlier
 /// occurrences of a repeated definition does not change the merge: its last occurrence overrides them.
-async fn fetch_definitions(client: &clickhouse::Client, store: &str, id: &str) -> Result<Vec<Value>, QueryError> {
-    let mut rows = client
+async fn fetch_definitions(db: &Db, store: &str, id: &str) -> Result<Vec<Value>, QueryError> {
+    let mut rows = db
         .query(
             "SELECT definition, max(stored_ms) AS last_ms FROM activities \
              WHERE store = ? AND activity_id = ? AND definition != '' \

@@ -9,7 +9,9 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use lrs_common::auth::Principal;
-use lrs_common::http::{form, Version};
+use lrs_common::clickhouse::Db;
+use lrs_common::http::params::Params;
+use lrs_common::http::Version;
 use serde_json::{json, Map, Value};
 use xapi::XapiVersion;
 
@@ -35,16 +37,15 @@ async fn answer(
     query: &str,
 ) -> Result<Response, QueryError> {
     let (agent, key) = parse(query, version).map_err(QueryError::BadRequest)?;
-    let stored = fetch_forms(&state.clickhouse, &principal.store, &key).await?;
+    let stored = fetch_forms(&state.db, &principal.store, &key).await?;
     Ok(Json(person(&agent, &stored)).into_response())
 }
 
 /// The `agent` parameter: required, the only parameter, a valid Agent (not a Group) with exactly one IFI.
 /// Returns the Agent and its IFI key.
 pub fn parse(query: &str, version: XapiVersion) -> Result<(Value, String), String> {
-    let pairs = form::decode(query).map_err(|e| format!("query string: {e}"))?;
-    let [raw] = form::single_params(&pairs, &["agent"])?[..] else { unreachable!("one parameter asked") };
-    let raw = raw.ok_or("the agent parameter is required")?;
+    let params = Params::parse(query, &["agent"]).map_err(|e| e.0)?;
+    let raw = params.required("agent").map_err(|e| e.0)?;
     let agent: Value = serde_json::from_str(raw).map_err(|_| "the agent parameter is not valid JSON".to_string())?;
     xapi::validate::agent_or_group(&agent, version)
         .map_err(|e| format!("the agent parameter is not a valid Agent: {e}"))?;
@@ -63,8 +64,8 @@ struct AgentRow {
 }
 
 /// The distinct forms (JSON) in which statements named the Agent with IFI key `key`, oldest first.
-async fn fetch_forms(client: &clickhouse::Client, store: &str, key: &str) -> Result<Vec<Value>, QueryError> {
-    let rows = client
+async fn fetch_forms(db: &Db, store: &str, key: &str) -> Result<Vec<Value>, QueryError> {
+    let rows = db
         .query(
             "SELECT agent, min(stored_ms) AS first_ms FROM agents WHERE store = ? AND key = ? \
              GROUP BY agent ORDER BY first_ms, agent LIMIT ?",
@@ -129,7 +130,7 @@ mod tests {
     use super::*;
 
     fn q(agent: &str) -> String {
-        format!("agent={}", form::escape(agent))
+        format!("agent={}", lrs_common::http::form::escape(agent))
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! through the minimum over all partitions. A partition with no record yet (or a stalled processor) holds the
 //! value back instead of letting it run ahead to "now".
 
-use clickhouse::Client;
+use lrs_common::clickhouse::{Db, DbError};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 const REFRESH: Duration = Duration::from_millis(200);
 
 pub struct Consistency {
-    client: Client,
+    db: Db,
     topic: String,
     cached: Mutex<Option<(Instant, i64)>>,
 }
@@ -23,12 +23,12 @@ struct PartitionMark {
 }
 
 impl Consistency {
-    pub fn new(client: Client, topic: String) -> Self {
-        Consistency { client, topic, cached: Mutex::new(None) }
+    pub fn new(db: Db, topic: String) -> Self {
+        Consistency { db, topic, cached: Mutex::new(None) }
     }
 
     /// Epoch milliseconds through which the store is consistent (0 when nothing is known yet).
-    pub async fn through_ms(&self) -> Result<i64, clickhouse::error::Error> {
+    pub async fn through_ms(&self) -> Result<i64, DbError> {
         if let Ok(guard) = self.cached.lock() {
             if let Some((at, value)) = *guard {
                 if at.elapsed() < REFRESH {
@@ -37,7 +37,7 @@ impl Consistency {
             }
         }
         let marks = self
-            .client
+            .db
             .query(
                 "SELECT argMax(through_ms, observed_ms) AS through_ms, argMax(partition_count, observed_ms) AS partition_count \
                  FROM partition_watermarks WHERE topic = ? GROUP BY partition",

@@ -2,19 +2,17 @@
 //! Content-Type, ETag and Last-Modified) when the id parameter is given, else the ids of the documents, newer
 //! than `since` when given. The newest version of a document decides; a tombstone there means 404.
 
+use crate::error::QueryError;
 use crate::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use lrs_common::auth::Principal;
+use lrs_common::http::params::Params;
 use lrs_common::http::{error_response, Version};
-use std::collections::HashMap;
-use std::time::Duration;
 use xapi::document::{self as doc, DocKey, Kind};
 
-const TIMEOUT: Duration = Duration::from_secs(10);
 /// The most ids one list answer carries.
 const MAX_IDS: u64 = 10_000;
 
@@ -40,37 +38,34 @@ pub async fn get(
     Extension(principal): Extension<Principal>,
     Version(version): Version,
     uri: Uri,
-    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Response {
-    let bad = |m: String| error_response(StatusCode::BAD_REQUEST, m);
-    let Query(params) = match params {
-        Ok(p) => p,
-        Err(e) => return bad(e.body_text()),
-    };
-    let Some(kind) = Kind::of_path(uri.path()) else {
-        return error_response(StatusCode::NOT_FOUND, "unknown document resource");
-    };
-    let key = match doc::parse_key(kind, &params, version) {
-        Ok(k) => k,
-        Err(e) => return bad(e),
-    };
-    let result = if key.doc_id.is_empty() {
-        match doc::parse_since(params.get("since").map(String::as_str)) {
-            Ok(since) => ids(&state, &principal.store, &key, since).await,
-            Err(e) => return bad(e),
-        }
-    } else {
-        one(&state, &principal.store, &key).await
-    };
-    result.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "document read failed");
-        error_response(StatusCode::SERVICE_UNAVAILABLE, format!("the document store is unavailable, try again: {e}"))
-    })
+    answer(&state, &principal, version, &uri, query.as_deref().unwrap_or(""))
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn one(state: &AppState, store: &str, key: &DocKey) -> anyhow::Result<Response> {
+async fn answer(
+    state: &AppState,
+    principal: &Principal,
+    version: xapi::XapiVersion,
+    uri: &Uri,
+    query: &str,
+) -> Result<Response, QueryError> {
+    let kind = Kind::of_path(uri.path()).ok_or_else(|| QueryError::NotFound("unknown document resource".into()))?;
+    let params = Params::parse(query, doc::parameter_names(kind, true))?;
+    let key = doc::parse_key(kind, |n| params.get(n), version).map_err(QueryError::BadRequest)?;
+    if key.doc_id.is_empty() {
+        let since = doc::parse_since(params.get("since")).map_err(QueryError::BadRequest)?;
+        ids(state, &principal.store, &key, since).await
+    } else {
+        one(state, &principal.store, &key).await
+    }
+}
+
+async fn one(state: &AppState, store: &str, key: &DocKey) -> Result<Response, QueryError> {
     let query = state
-        .clickhouse
+        .db
         .query(
             "SELECT deleted, content_type, content, etag, updated_ms FROM documents WHERE store = ? AND kind = ? \
              AND activity_id = ? AND agent_key = ? AND registration = ? AND doc_id = ? ORDER BY ver DESC LIMIT 1",
@@ -81,7 +76,7 @@ async fn one(state: &AppState, store: &str, key: &DocKey) -> anyhow::Result<Resp
         .bind(&key.agent_key)
         .bind(&key.registration)
         .bind(&key.doc_id);
-    let row = tokio::time::timeout(TIMEOUT, query.fetch_optional::<DocumentRow>()).await??;
+    let row = query.fetch_optional::<DocumentRow>().await?;
     let Some(row) = row.filter(|r| r.deleted == 0) else {
         return Ok(error_response(StatusCode::NOT_FOUND, format!("no document with id {:?}", key.doc_id)));
     };
@@ -97,18 +92,18 @@ async fn one(state: &AppState, store: &str, key: &DocKey) -> anyhow::Result<Resp
     Ok(res)
 }
 
-async fn ids(state: &AppState, store: &str, key: &DocKey, since: Option<i64>) -> anyhow::Result<Response> {
+async fn ids(state: &AppState, store: &str, key: &DocKey, since: Option<i64>) -> Result<Response, QueryError> {
     let registration = if key.registration.is_empty() { "" } else { " AND registration = ?" };
     let sql = format!(
         "SELECT doc_id, deleted, updated_ms FROM documents WHERE store = ? AND kind = ? AND activity_id = ? \
          AND agent_key = ?{registration} ORDER BY ver DESC LIMIT 1 BY registration, doc_id LIMIT ?"
     );
     let mut query =
-        state.clickhouse.query(&sql).bind(store).bind(key.kind.as_str()).bind(&key.activity_id).bind(&key.agent_key);
+        state.db.query(&sql).bind(store).bind(key.kind.as_str()).bind(&key.activity_id).bind(&key.agent_key);
     if !key.registration.is_empty() {
         query = query.bind(&key.registration);
     }
-    let rows = tokio::time::timeout(TIMEOUT, query.bind(MAX_IDS).fetch_all::<IdRow>()).await??;
+    let rows = query.bind(MAX_IDS).fetch_all::<IdRow>().await?;
     let live = rows.iter().filter(|r| r.deleted == 0 && since.is_none_or(|s| r.updated_ms > s));
     let mut seen = std::collections::HashSet::new();
     let mut ids: Vec<&str> = Vec::new();

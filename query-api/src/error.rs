@@ -1,6 +1,10 @@
+//! Every way a read can fail, and the one place that maps them to HTTP statuses. A store that cannot
+//! answer is logged with the request id and answered 503 with a generic message naming that id.
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use lrs_common::http::error_response;
+use lrs_common::clickhouse::DbError;
+use lrs_common::http::{error_response, server_error};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
@@ -8,20 +12,22 @@ pub enum QueryError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
-    #[error("the statement store is unavailable, try again: {0}")]
-    Store(#[from] clickhouse::error::Error),
+    #[error("{0}")]
+    Store(#[from] DbError),
 }
 
 impl IntoResponse for QueryError {
     fn into_response(self) -> Response {
-        let status = match &self {
-            QueryError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            QueryError::NotFound(_) => StatusCode::NOT_FOUND,
-            QueryError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-        };
-        if status.is_server_error() {
-            tracing::error!(error = %self, "read failed");
+        match &self {
+            QueryError::BadRequest(m) => error_response(StatusCode::BAD_REQUEST, m.clone()),
+            QueryError::NotFound(m) => error_response(StatusCode::NOT_FOUND, m.clone()),
+            QueryError::Store(e) => server_error(StatusCode::SERVICE_UNAVAILABLE, "the store could not answer", e),
         }
-        error_response(status, self.to_string())
+    }
+}
+
+impl From<lrs_common::http::params::ParamError> for QueryError {
+    fn from(e: lrs_common::http::params::ParamError) -> Self {
+        QueryError::BadRequest(e.0)
     }
 }

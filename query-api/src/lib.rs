@@ -1,5 +1,8 @@
-//! The xAPI read service: statements (and later documents and analytics) served from ClickHouse, with
+//! The xAPI read service: statements, activities, agents and documents served from ClickHouse, with
 //! `X-Experience-API-Consistent-Through` computed from what the processors have actually written.
+//!
+//! [`reads`] are the read routes (the `lrs-server` binary mounts them beside the gateway's); [`run`] serves
+//! them alone.
 
 mod about;
 mod activities;
@@ -17,14 +20,17 @@ pub use error::QueryError;
 use axum::routing::get;
 use axum::Router;
 use lrs_common::auth::Credentials;
+use lrs_common::clickhouse::Db;
+use lrs_common::http::service::Ready;
 use lrs_common::{http, Settings, Shutdown};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 #[derive(Clone)]
 pub struct AppState {
     pub credentials: Arc<Credentials>,
-    pub clickhouse: clickhouse::Client,
+    pub db: Db,
     pub consistency: Arc<Consistency>,
     /// The statements resource's path as clients reach it (`more` links are relative to the server).
     pub statements_path: Arc<str>,
@@ -32,14 +38,14 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: &Settings, credentials: Arc<Credentials>) -> Self {
-        let clickhouse = lrs_common::clickhouse::client(settings);
-        let consistency = Arc::new(Consistency::new(clickhouse.clone(), settings.statements_topic.clone()));
+        let db = lrs_common::clickhouse::db(settings);
+        let consistency = Arc::new(Consistency::new(db.clone(), settings.statements_topic.clone()));
         let statements_path = statements::response::statements_path(&settings.public_url).into();
-        AppState { credentials, clickhouse, consistency, statements_path }
+        AppState { credentials, db, consistency, statements_path }
     }
 }
 
-/// The xAPI read routes, without health and metrics (the single-node gateway mounts these).
+/// The xAPI read routes, without the operational endpoints.
 pub fn xapi_router(state: AppState) -> Router {
     let auth = axum::middleware::from_fn_with_state(state.credentials.clone(), http::require_auth);
     Router::new()
@@ -54,32 +60,32 @@ pub fn xapi_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) -> anyhow::Result<()> {
-    let credentials = Arc::new(Credentials::from_settings(&settings));
-    let state = AppState::new(&settings, credentials);
-    let ready_client = state.clickhouse.clone();
-    let router = xapi_router(state)
-        .route("/health", get(|| async { http::health_response(true, serde_json::json!({})) }))
-        .route("/ready", get(move || readiness(ready_client.clone())))
-        .route("/metrics", get(http::metrics_endpoint))
-        .layer(axum::middleware::from_fn(http::version_header))
-        .layer(axum::middleware::from_fn_with_state("query", lrs_common::metrics::track_http));
-    let router = http::edge(router, settings.max_body_bytes);
-    tracing::info!(addr = %listener.local_addr()?, "query listening");
-    http::serve(listener, router, shutdown, settings.shutdown_grace).await?;
-    tracing::info!("query stopped");
-    Ok(())
+/// The read routes and their readiness check.
+pub fn reads(settings: &Settings, credentials: Arc<Credentials>) -> (Router, Ready) {
+    let state = AppState::new(settings, credentials);
+    let db = state.db.clone();
+    let ready: Ready = Arc::new(move || {
+        let db = db.clone();
+        Box::pin(async move {
+            let probe = db
+                .query("SELECT count() FROM partition_watermarks")
+                .with_timeout(Duration::from_secs(2))
+                .fetch_one::<u64>()
+                .await;
+            match probe {
+                Ok(_) => http::health_response(true, serde_json::json!({"clickhouse": "ok"})),
+                Err(e) => http::health_response(false, serde_json::json!({"clickhouse": e.to_string()})),
+            }
+        })
+    });
+    (xapi_router(state), ready)
 }
 
-async fn readiness(client: clickhouse::Client) -> axum::response::Response {
-    let probe = tokio::time::timeout(
-        std::time::Duration::from_secs(2),
-        client.query("SELECT count() FROM partition_watermarks").fetch_one::<u64>(),
-    )
-    .await;
-    match probe {
-        Ok(Ok(_)) => http::health_response(true, serde_json::json!({"clickhouse": "ok"})),
-        Ok(Err(e)) => http::health_response(false, serde_json::json!({"clickhouse": e.to_string()})),
-        Err(_) => http::health_response(false, serde_json::json!({"clickhouse": "timeout"})),
-    }
+pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) -> anyhow::Result<()> {
+    let (routes, ready) = reads(&settings, Arc::new(Credentials::from_settings(&settings)));
+    let router = http::service::wrap(routes, "query", ready, settings.http);
+    tracing::info!(addr = %listener.local_addr()?, "query listening");
+    http::serve(listener, router, shutdown, settings.shutdown_grace, settings.http).await?;
+    tracing::info!("query stopped");
+    Ok(())
 }

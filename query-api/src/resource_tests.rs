@@ -16,7 +16,7 @@ fn app() -> axum::Router {
     let credentials = Arc::new(Credentials::new().with("k", "s", "default", "http://lrs.example"));
     let router = xapi_router(AppState::new(&settings, credentials))
         .layer(axum::middleware::from_fn(lrs_common::http::version_header));
-    lrs_common::http::edge(router, 1 << 20)
+    lrs_common::http::edge(router, settings.http)
 }
 
 async fn status(uri: &str, version: Option<&str>, auth: bool) -> (StatusCode, String) {

@@ -2,11 +2,12 @@
 //! the processor fills: the SQL runs, filters/voiding/StatementRefs/conflicts/paging give the right statements,
 //! and a filtered page over about a million index rows costs milliseconds.
 //!
-//! Needs a ClickHouse server, so it is ignored by default:
-//! `LRS_CLICKHOUSE_URL=http://127.0.0.1:8123 cargo test -p lrs-query --release --test clickhouse_statements -- --ignored --nocapture`
-//! (`LRS_QUERY_IT_DATABASE`, default `lrs_query_it`, is dropped and recreated; `LRS_QUERY_IT_STATEMENTS`,
-//! default 200000, sets the load: about 6 index rows per statement; `LRS_QUERY_IT_OPTIMIZE=1` merges the bulk's
-//! parts before measuring).
+//! Needs the ClickHouse server `make test` starts (`LRS_CLICKHOUSE_URL`). Its own database (`LRS_QUERY_IT_DATABASE`,
+//! default a fresh `lrs_query_it_<random>`) is created and dropped afterwards; `LRS_QUERY_IT_STATEMENTS`, default
+//! 50000, sets the load (about 6 index rows per statement; 200000 and `--release` for the latency figures);
+//! `LRS_QUERY_IT_OPTIMIZE=1` merges the bulk's parts before measuring.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -198,16 +199,12 @@ fn generate(n: usize, now: i64) -> Vec<Gen> {
         .collect()
 }
 
-async fn insert<T>(client: &clickhouse::Client, table: &str, rows: &[T])
+async fn insert<T>(client: &ch::Db, table: &str, rows: &[T])
 where
-    T: clickhouse::RowOwned + clickhouse::RowWrite,
+    T: clickhouse::RowOwned + clickhouse::RowWrite + Send + Sync,
 {
     for chunk in rows.chunks(100_000) {
-        let mut ins = client.insert::<T>(table).await.expect("insert");
-        for r in chunk {
-            ins.write(r).await.expect("write");
-        }
-        ins.end().await.expect("end");
+        client.insert(table, chunk).await.expect("insert");
     }
 }
 
@@ -306,10 +303,10 @@ async fn timed(lrs: &Lrs, label: &str, uri: &str, runs: usize) -> f64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs ClickHouse: cargo test -p lrs-query --test clickhouse_statements -- --ignored"]
 async fn statements_queries_on_clickhouse() {
-    let database = std::env::var("LRS_QUERY_IT_DATABASE").unwrap_or_else(|_| "lrs_query_it".into());
-    let n: usize = std::env::var("LRS_QUERY_IT_STATEMENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+    let database = std::env::var("LRS_QUERY_IT_DATABASE")
+        .unwrap_or_else(|_| format!("lrs_query_it_{}", &Uuid::new_v4().simple().to_string()[..8]));
+    let n: usize = std::env::var("LRS_QUERY_IT_STATEMENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(50_000);
     let mut settings = Settings::from_env().expect("settings");
     settings.clickhouse_database = database.clone();
     let server = ch::server_client(&settings);
@@ -319,7 +316,7 @@ async fn statements_queries_on_clickhouse() {
         .await
         .expect("ClickHouse reachable");
     ch::migrate::apply(&server, &database).await.expect("migrate");
-    let client = ch::client(&settings);
+    let client = ch::db(&settings).with_timeout(Duration::from_secs(300));
 
     // ---- the bulk: n statements over 30 days ------------------------------------------------------------
     let now = lrs_common::now_ms();
@@ -634,5 +631,5 @@ async fn statements_queries_on_clickhouse() {
         .unwrap()
         .to_string();
     timed(&lrs, "verb, page 2 via more, limit 100", &more, 15).await;
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    server.query(&format!("DROP DATABASE IF EXISTS {}", ch::quote_ident(&database))).execute().await.expect("drop");
 }

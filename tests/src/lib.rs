@@ -3,10 +3,15 @@
 //! (the gateway and query service in-process, the processor in-process or as a separate OS process that a
 //! test can SIGKILL).
 
+// Test support: a failed expectation here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod data;
+mod private;
 mod stack;
 
 pub use data::{real_statements, synthetic_statement};
+pub use private::PrivateClickHouse;
 pub use stack::{ProcessorMode, Stack};
 
 pub const KEY: &str = "e2e-key";

@@ -28,7 +28,7 @@ pub struct Stack {
     pub settings: Settings,
     pub base: String,
     pub http: reqwest::Client,
-    pub clickhouse: clickhouse::Client,
+    pub clickhouse: ch::Db,
     shutdown: Shutdown,
     gateway: Option<JoinHandle<anyhow::Result<()>>>,
     processor: Processor,
@@ -62,11 +62,10 @@ impl Stack {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         settings.public_url = base.clone();
-        settings.single_node = true;
         let shutdown = Shutdown::new();
-        let gateway = tokio::spawn(lrs_ingest::run(listener, settings.clone(), shutdown.clone()));
+        let gateway = tokio::spawn(lrs_server::run(listener, settings.clone(), shutdown.clone()));
         let mut stack = Stack {
-            clickhouse: ch::client(&settings),
+            clickhouse: ch::db(&settings),
             settings,
             base,
             http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),

@@ -1,6 +1,8 @@
 //! Bad input gets its 4xx with a JSON message and leaves nothing behind; records the processor cannot use
 //! go to the dead-letter topic.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
+
 use lrs_e2e::{synthetic_statement, ProcessorMode, Stack};
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::{Headers, Message};

@@ -1,5 +1,7 @@
 //! The document resources end to end: gateway -> documents topic -> processor -> ClickHouse -> query API.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
+
 use lrs_e2e::{ProcessorMode, Stack, KEY, SECRET};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};

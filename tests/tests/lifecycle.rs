@@ -1,6 +1,8 @@
 //! Statement lifecycle on the real pipeline: re-sent and conflicting ids, voiding in either order, atomic
 //! requests, and attachments sent as multipart/mixed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
+
 use lrs_e2e::{synthetic_statement, ProcessorMode, Stack};
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -1,6 +1,8 @@
 //! The processor is SIGKILLed (twice) while a load is flowing; after restarts, every accepted statement is
 //! stored exactly once: the same ids, no loss, and no duplicate left once ClickHouse collapses re-writes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
+
 use futures::StreamExt;
 use lrs_e2e::{real_statements, ProcessorMode, Stack};
 use serde_json::{json, Value};

@@ -1,5 +1,7 @@
 //! A statement's whole path: gateway -> Kafka -> processor -> ClickHouse -> query API.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
+
 use lrs_e2e::{synthetic_statement, ProcessorMode, Stack};
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -1,6 +1,8 @@
 //! `GET /xapi/statements` on the real pipeline (gateway -> Kafka -> processor -> ClickHouse -> query): filters,
 //! the StatementRef rule, voiding, paging with `more` while statements keep arriving, formats, HEAD and errors.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
+
 use lrs_e2e::{ProcessorMode, Stack};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

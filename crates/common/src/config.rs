@@ -8,6 +8,10 @@ pub struct Settings {
     pub kafka_brokers: String,
     /// Producer linger: how long records wait to share a broker request.
     pub kafka_linger_ms: u64,
+    /// How long a record may wait for room in the producer's queue before its request fails (503).
+    pub kafka_enqueue_timeout: Duration,
+    /// How long the producer keeps trying to deliver a record before its request fails (503).
+    pub kafka_delivery_timeout: Duration,
     /// Replication factor `lrsctl migrate` creates topics with.
     pub kafka_replication: i32,
     pub statements_topic: String,
@@ -19,6 +23,10 @@ pub struct Settings {
     pub clickhouse_database: String,
     pub clickhouse_user: String,
     pub clickhouse_password: String,
+    /// The bound on every ClickHouse query unless a call expects to run longer.
+    pub clickhouse_timeout: Duration,
+    /// The bound on one processor insert.
+    pub clickhouse_insert_timeout: Duration,
     /// The store (tenant) every statement of the dev credential belongs to.
     pub dev_store: String,
     pub dev_key: String,
@@ -26,12 +34,14 @@ pub struct Settings {
     pub ingest_addr: SocketAddr,
     pub query_addr: SocketAddr,
     pub processor_addr: SocketAddr,
-    /// Single-node mode: the ingest gateway also mounts the query router, so one port serves all of xAPI.
-    pub single_node: bool,
     pub max_body_bytes: usize,
+    /// Timeouts and size limits of every HTTP service.
+    pub http: HttpLimits,
     pub batch_max_rows: usize,
     pub batch_max_bytes: usize,
     pub batch_max_wait: Duration,
+    /// A batch is written once no record arrived for this long (the partitions are drained).
+    pub batch_idle: Duration,
     /// Allowance for gateway clocks and in-flight produces in consistency watermarks.
     pub consistency_skew_ms: i64,
     pub shutdown_grace: Duration,
@@ -41,6 +51,29 @@ pub struct Settings {
     pub ack_mode: AckMode,
     /// In visible mode, how long a write may wait to become queryable before it is answered anyway.
     pub visible_timeout: Duration,
+}
+
+/// What one HTTP connection and one request may take. Requests past a limit get the matching status (408,
+/// 413, 414, 431, 503) with a JSON body; connections past their time are closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// From accepting a connection (or finishing the previous request) until a request's headers are read.
+    pub header_timeout: Duration,
+    /// To receive a whole request body.
+    pub body_timeout: Duration,
+    /// To answer a request once its body is read.
+    pub request_timeout: Duration,
+    /// A keep-alive connection with no request in progress is closed after this.
+    pub idle_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// The request line's target (path and query).
+    pub max_uri_bytes: usize,
+    /// All request header fields together, and their number.
+    pub max_header_bytes: usize,
+    pub max_headers: usize,
+    /// An alternate-syntax (`?method=`) form body, read before the request can be authenticated.
+    pub max_form_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +114,8 @@ impl Settings {
         Ok(Settings {
             kafka_brokers: get("LRS_KAFKA_BROKERS", "127.0.0.1:9092"),
             kafka_linger_ms: parse(&get, "LRS_KAFKA_LINGER_MS", "20")?,
+            kafka_enqueue_timeout: millis(&get, "LRS_KAFKA_ENQUEUE_TIMEOUT_MS", "5000")?,
+            kafka_delivery_timeout: millis(&get, "LRS_KAFKA_DELIVERY_TIMEOUT_MS", "10000")?,
             kafka_replication: parse(&get, "LRS_KAFKA_REPLICATION", "1")?,
             statements_topic: get("LRS_STATEMENTS_TOPIC", "xapi-statements"),
             dead_letter_topic: get("LRS_DEAD_LETTER_TOPIC", "xapi-statements-dlq"),
@@ -90,24 +125,41 @@ impl Settings {
             clickhouse_database: get("LRS_CLICKHOUSE_DATABASE", "lrs"),
             clickhouse_user: get("LRS_CLICKHOUSE_USER", "default"),
             clickhouse_password: get("LRS_CLICKHOUSE_PASSWORD", ""),
+            clickhouse_timeout: millis(&get, "LRS_CLICKHOUSE_TIMEOUT_MS", "10000")?,
+            clickhouse_insert_timeout: millis(&get, "LRS_CLICKHOUSE_INSERT_TIMEOUT_MS", "30000")?,
             dev_store: get("LRS_DEV_STORE", "default"),
             dev_key: get("LRS_DEV_KEY", "lrs-dev"),
             dev_secret: get("LRS_DEV_SECRET", "lrs-dev-secret"),
             ingest_addr,
             query_addr: parse(&get, "LRS_QUERY_ADDR", "127.0.0.1:8081")?,
             processor_addr: parse(&get, "LRS_PROCESSOR_ADDR", "127.0.0.1:8082")?,
-            single_node: parse(&get, "LRS_SINGLE_NODE", "true")?,
             max_body_bytes: parse(&get, "LRS_MAX_BODY_BYTES", "16777216")?,
+            http: HttpLimits {
+                header_timeout: millis(&get, "LRS_HTTP_HEADER_TIMEOUT_MS", "10000")?,
+                body_timeout: millis(&get, "LRS_HTTP_BODY_TIMEOUT_MS", "60000")?,
+                request_timeout: millis(&get, "LRS_HTTP_REQUEST_TIMEOUT_MS", "30000")?,
+                idle_timeout: millis(&get, "LRS_HTTP_IDLE_TIMEOUT_MS", "30000")?,
+                max_connections: parse(&get, "LRS_HTTP_MAX_CONNECTIONS", "4096")?,
+                max_uri_bytes: parse(&get, "LRS_HTTP_MAX_URI_BYTES", "8192")?,
+                max_header_bytes: parse(&get, "LRS_HTTP_MAX_HEADER_BYTES", "32768")?,
+                max_headers: parse(&get, "LRS_HTTP_MAX_HEADERS", "100")?,
+                max_form_bytes: parse(&get, "LRS_HTTP_MAX_FORM_BYTES", "1048576")?,
+            },
             batch_max_rows: parse(&get, "LRS_BATCH_MAX_ROWS", "20000")?,
             batch_max_bytes: parse(&get, "LRS_BATCH_MAX_BYTES", "33554432")?,
-            batch_max_wait: Duration::from_millis(parse(&get, "LRS_BATCH_MAX_WAIT_MS", "100")?),
+            batch_max_wait: millis(&get, "LRS_BATCH_MAX_WAIT_MS", "100")?,
+            batch_idle: millis(&get, "LRS_BATCH_IDLE_MS", "5")?,
             consistency_skew_ms: parse(&get, "LRS_CONSISTENCY_SKEW_MS", "1000")?,
-            shutdown_grace: Duration::from_millis(parse(&get, "LRS_SHUTDOWN_GRACE_MS", "10000")?),
+            shutdown_grace: millis(&get, "LRS_SHUTDOWN_GRACE_MS", "10000")?,
             public_url: get("LRS_PUBLIC_URL", &format!("http://{ingest_addr}")),
             ack_mode: parse(&get, "LRS_ACK_MODE", "durable")?,
-            visible_timeout: Duration::from_millis(parse(&get, "LRS_VISIBLE_TIMEOUT_MS", "10000")?),
+            visible_timeout: millis(&get, "LRS_VISIBLE_TIMEOUT_MS", "10000")?,
         })
     }
+}
+
+fn millis(get: &impl Fn(&str, &str) -> String, name: &'static str, default: &str) -> Result<Duration, SettingsError> {
+    parse::<u64>(get, name, default).map(Duration::from_millis)
 }
 
 fn parse<T: std::str::FromStr>(
@@ -133,7 +185,6 @@ mod tests {
         assert_eq!(s.dev_secret, "lrs-dev-secret");
         assert_eq!(s.ingest_addr.port(), 8080);
         assert_eq!(s.public_url, "http://127.0.0.1:8080");
-        assert!(s.single_node);
         assert_eq!(s.ack_mode, AckMode::Durable);
     }
 

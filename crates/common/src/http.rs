@@ -1,5 +1,5 @@
-//! HTTP plumbing shared by the gateway and the query service: the JSON error body, the xAPI version header,
-//! authentication, and the `/metrics` and health endpoints.
+//! HTTP plumbing shared by the services: the one JSON error shape, request ids, the xAPI version header,
+//! authentication, the server loop with its limits, and the `/metrics` and health endpoints.
 
 use crate::auth::{AuthError, Credentials, Principal};
 use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
@@ -12,17 +12,73 @@ use xapi::XapiVersion;
 pub mod alternate;
 pub mod edge;
 pub mod form;
+pub mod limits;
+pub mod params;
+pub mod request_id;
+pub mod server;
+pub mod service;
 pub mod versioning;
 
 pub use edge::edge;
+pub use limits::read_body;
+pub use server::serve;
 
 pub const VERSION_HEADER: &str = "x-experience-api-version";
 pub const CONSISTENT_THROUGH_HEADER: &str = "x-experience-api-consistent-through";
 
-/// The one shape of every error body: `{"error": "<reason phrase>", "message": "<what was wrong>"}`.
+/// The one shape of every error body: `{"error": "<reason phrase>", "message": "<what was wrong>",
+/// "request_id": "<id>"}`.
 pub fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
-    let body = json!({"error": status.canonical_reason().unwrap_or("error"), "message": message.into()});
+    let mut body = json!({"error": status.canonical_reason().unwrap_or("error"), "message": message.into()});
+    if let Some(id) = request_id::current() {
+        body["request_id"] = json!(&*id);
+    }
     (status, Json(body)).into_response()
+}
+
+/// A server-side failure: the detail is logged with the request id, the client gets a generic message
+/// with that id (never a backend's error text).
+pub fn server_error(status: StatusCode, what: &str, detail: &dyn std::fmt::Display) -> Response {
+    let id = request_id::current();
+    tracing::error!(request_id = id.as_deref().unwrap_or("-"), status = status.as_u16(), error = %detail, "{what}");
+    let message = match status {
+        StatusCode::SERVICE_UNAVAILABLE => format!("{what}; try again"),
+        _ => what.to_string(),
+    };
+    error_response(status, message)
+}
+
+/// Why a request body could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("the request body is larger than the limit of {0} bytes")]
+    TooLarge(usize),
+    #[error("the request body was not received within {0:?}")]
+    Timeout(std::time::Duration),
+    #[error("could not read the request body: {0}")]
+    Malformed(String),
+}
+
+impl BodyError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            BodyError::Malformed(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl IntoResponse for BodyError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut res = error_response(status, self.to_string());
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still be on its way: the connection cannot carry another request.
+            res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        res
+    }
 }
 
 impl IntoResponse for AuthError {
@@ -50,7 +106,7 @@ pub fn request_version(headers: &HeaderMap) -> Result<XapiVersion, VersionError>
         .get(VERSION_HEADER)
         .ok_or_else(|| VersionError("the X-Experience-API-Version header is required".into()))?;
     value.to_str().ok().and_then(XapiVersion::from_header).ok_or_else(|| {
-        let shown = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        let shown: String = String::from_utf8_lossy(value.as_bytes()).chars().take(64).collect();
         VersionError(format!("unsupported X-Experience-API-Version {shown:?}"))
     })
 }
@@ -68,12 +124,43 @@ pub async fn version_header(req: Request<axum::body::Body>, next: Next) -> Respo
     res
 }
 
+/// Middleware: an error answered without a body (the router's 404 and 405, the decompression layer's 415, a
+/// framework rejection) gets the JSON error body like every other error.
+pub async fn json_errors(req: Request<axum::body::Body>, next: Next) -> Response {
+    let method = req.method().clone();
+    let path: String = req.uri().path().chars().take(200).collect();
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) || res.headers().contains_key(header::CONTENT_TYPE) {
+        return res;
+    }
+    let message = match status {
+        StatusCode::NOT_FOUND => format!("no resource at {path}"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allowed = res.headers().get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            format!("{} is not allowed on {path} (allowed: {allowed})", crate::metrics::method_label(&method))
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "unsupported Content-Encoding: send the body uncompressed, gzip or deflate".to_string()
+        }
+        other => other.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let (parts, _) = res.into_parts();
+    let mut fixed = error_response(status, message);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_LENGTH {
+            fixed.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    fixed
+}
+
 /// `GET /metrics`: everything registered in the process's Prometheus registry, text format.
 pub async fn metrics_endpoint() -> Response {
     let encoder = prometheus::TextEncoder::new();
     match encoder.encode_to_string(&prometheus::gather()) {
         Ok(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
-        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => server_error(StatusCode::INTERNAL_SERVER_ERROR, "metrics could not be encoded", &e),
     }
 }
 
@@ -99,24 +186,6 @@ pub async fn require_auth(
     }
 }
 
-/// Serves `router` on `listener` until `shutdown`, then lets in-flight requests finish for at most `grace`.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: axum::Router,
-    shutdown: crate::Shutdown,
-    grace: std::time::Duration,
-) -> std::io::Result<()> {
-    let drain = shutdown.clone();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move { drain.wait().await });
-    tokio::select! {
-        result = server => result,
-        _ = async { shutdown.wait().await; tokio::time::sleep(grace).await } => {
-            tracing::warn!(grace_ms = grace.as_millis() as u64, "requests still in flight after the grace period, closing");
-            Ok(())
-        }
-    }
-}
-
 /// Extractor for the request's xAPI version; a missing or unsupported header rejects with 400.
 pub struct Version(pub XapiVersion);
 
@@ -125,5 +194,30 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Version {
 
     async fn from_request_parts(parts: &mut http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
         request_version(&parts.headers).map(Version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn framework_errors_get_the_json_body() {
+        let app = Router::new().route("/x", get(|| async { "ok" })).layer(axum::middleware::from_fn(json_errors));
+        for (req, status) in [
+            (Request::get("/nope").body(Body::empty()).unwrap(), StatusCode::NOT_FOUND),
+            (Request::delete("/x").body(Body::empty()).unwrap(), StatusCode::METHOD_NOT_ALLOWED),
+        ] {
+            let res = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(res.status(), status);
+            assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+            let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert!(v["message"].as_str().unwrap().contains("/"), "{v}");
+        }
     }
 }

@@ -2,14 +2,17 @@
 //! Kafka and ClickHouse clients (one folder per external system), credentials and the HTTP plumbing.
 
 pub mod auth;
+pub mod backoff;
 pub mod clickhouse;
 pub mod config;
 pub mod http;
 pub mod kafka;
+pub mod lookup;
 pub mod metrics;
 pub mod shutdown;
 pub mod telemetry;
 
+pub use backoff::Backoff;
 pub use config::Settings;
 pub use shutdown::Shutdown;
 

@@ -6,6 +6,8 @@
 //!
 //! Run: `cargo bench -p xapi --bench validate`. Set `XAPI_BENCH_DATA` to use another NDJSON(.gz) file.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::{json, Value};
 use std::hint::black_box;

@@ -6,6 +6,10 @@
 //! its comparison fingerprint (u64), length (u32) and JSON bytes; then the attachment count (u32) and per
 //! attachment its sha2, content type (u16 length each) and content (u32 length). Binary framing keeps the
 //! statements' bytes untouched (they may contain any whitespace) and attachments unencoded.
+//!
+//! [`Envelope::encode`] refuses exactly what [`decode`] would refuse (a field longer than its length prefix
+//! can say), so a record the gateway publishes is always one the processor can read: "answered" means
+//! "stored". The HTTP edge bounds the same fields earlier, with a 400 naming them.
 
 const MAGIC: &[u8; 4] = b"LRSE";
 const FORMAT: u8 = 1;
@@ -39,7 +43,14 @@ pub enum EnvelopeError {
     Utf8,
     #[error("envelope has trailing bytes")]
     Trailing,
+    #[error("envelope field {field} is {len} bytes, more than the {max} it can carry")]
+    TooLong { field: &'static str, len: usize, max: usize },
 }
+
+/// The longest sha2 and content type an envelope carries (a u16 length prefix).
+pub const MAX_SHORT_FIELD: usize = u16::MAX as usize;
+/// The longest statement, attachment, or count an envelope carries (a u32 length prefix).
+pub const MAX_LONG_FIELD: usize = u32::MAX as usize;
 
 impl Envelope<'_> {
     pub fn encoded_len(&self) -> usize {
@@ -48,7 +59,9 @@ impl Envelope<'_> {
             + self.attachments.iter().map(|a| 8 + a.sha2.len() + a.content_type.len() + a.content.len()).sum::<usize>()
     }
 
-    pub fn encode(&self) -> Vec<u8> {
+    /// The record value; an error when a field is too long for its length prefix (nothing is truncated).
+    pub fn encode(&self) -> Result<Vec<u8>, EnvelopeError> {
+        self.check()?;
         let mut out = Vec::with_capacity(self.encoded_len());
         out.extend_from_slice(MAGIC);
         out.push(FORMAT);
@@ -61,14 +74,35 @@ impl Envelope<'_> {
         out.extend_from_slice(&(self.attachments.len() as u32).to_be_bytes());
         for a in &self.attachments {
             for field in [a.sha2.as_bytes(), a.content_type.as_bytes()] {
-                let len = field.len().min(u16::MAX as usize);
-                out.extend_from_slice(&(len as u16).to_be_bytes());
-                out.extend_from_slice(&field[..len]);
+                out.extend_from_slice(&(field.len() as u16).to_be_bytes());
+                out.extend_from_slice(field);
             }
             out.extend_from_slice(&(a.content.len() as u32).to_be_bytes());
             out.extend_from_slice(a.content);
         }
-        out
+        Ok(out)
+    }
+
+    /// Every length fits its prefix (the fields are `&str`, so they are UTF-8 already).
+    fn check(&self) -> Result<(), EnvelopeError> {
+        let fits = |field: &'static str, len: usize, max: usize| {
+            if len <= max {
+                Ok(())
+            } else {
+                Err(EnvelopeError::TooLong { field, len, max })
+            }
+        };
+        fits("statement count", self.statements.len(), MAX_LONG_FIELD)?;
+        fits("attachment count", self.attachments.len(), MAX_LONG_FIELD)?;
+        for s in &self.statements {
+            fits("statement", s.json.len(), MAX_LONG_FIELD)?;
+        }
+        for a in &self.attachments {
+            fits("attachment sha2", a.sha2.len(), MAX_SHORT_FIELD)?;
+            fits("attachment content type", a.content_type.len(), MAX_SHORT_FIELD)?;
+            fits("attachment content", a.content.len(), MAX_LONG_FIELD)?;
+        }
+        Ok(())
     }
 }
 
@@ -150,22 +184,39 @@ mod tests {
     #[test]
     fn round_trips() {
         let e = sample();
-        let bytes = e.encode();
+        let bytes = e.encode().unwrap();
         assert_eq!(bytes.len(), e.encoded_len());
         assert_eq!(decode(&bytes), Ok(e));
         let empty = Envelope::default();
-        assert_eq!(decode(&empty.encode()), Ok(empty));
+        assert_eq!(decode(&empty.encode().unwrap()), Ok(empty));
     }
 
     #[test]
     fn every_truncation_is_an_error() {
-        let bytes = sample().encode();
+        let bytes = sample().encode().unwrap();
         for n in 0..bytes.len() {
             assert!(decode(&bytes[..n]).is_err(), "prefix of {n} bytes");
         }
         let mut longer = bytes.clone();
         longer.push(0);
         assert_eq!(decode(&longer), Err(EnvelopeError::Trailing));
+    }
+
+    #[test]
+    fn fields_too_long_for_their_prefix_are_refused_not_cut() {
+        // 80 KB of a two-byte character: cut at 65,535 bytes it would end inside a character.
+        let long = format!("text/plain; name={}", "é".repeat(40_000));
+        let e = Envelope {
+            statements: vec![],
+            attachments: vec![EnvelopeAttachment { sha2: "ab", content_type: &long, content: b"x" }],
+        };
+        assert!(matches!(e.encode(), Err(EnvelopeError::TooLong { field: "attachment content type", .. })));
+        let max = "a".repeat(MAX_SHORT_FIELD);
+        let e = Envelope {
+            statements: vec![],
+            attachments: vec![EnvelopeAttachment { sha2: "ab", content_type: &max, content: b"x" }],
+        };
+        assert_eq!(decode(&e.encode().unwrap()), Ok(e));
     }
 
     #[test]

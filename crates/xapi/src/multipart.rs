@@ -43,10 +43,14 @@ pub enum MultipartError {
     MalformedHeader { part: usize },
     #[error("part {part} of the multipart body has too many header lines")]
     TooManyHeaders { part: usize },
+    #[error("part {part} of the multipart body has a header section over {MAX_HEADER_BYTES} bytes")]
+    HeadersTooLong { part: usize },
 }
 
 /// A part's header section is a few lines; more is not a client sending attachments.
 const MAX_HEADERS: usize = 64;
+/// The most bytes of one part's header section (as an HTTP server bounds its request headers).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// Whether a Content-Type header value is `multipart/mixed` (any parameters).
 pub fn is_multipart_mixed(content_type: &str) -> bool {
@@ -173,6 +177,9 @@ fn headers(body: &[u8], start: usize, part: usize) -> Result<(Headers, usize), M
     loop {
         let line_end = body.get(at..).and_then(|rest| rest.iter().position(|&b| b == b'\n')).map(|p| at + p);
         let Some(line_end) = line_end else { return Err(MultipartError::Unterminated) };
+        if line_end - start > MAX_HEADER_BYTES {
+            return Err(MultipartError::HeadersTooLong { part });
+        }
         let line = &body[at..line_end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         at = line_end + 1;

@@ -90,22 +90,11 @@ pub fn format_ms(epoch_ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", sod / 3600, (sod % 3600) / 60, sod % 60)
 }
 
-/// Formats epoch milliseconds as an HTTP date (RFC 7231 IMF-fixdate), for `Last-Modified`.
+/// Formats epoch milliseconds as an HTTP date (RFC 7231 IMF-fixdate), for `Last-Modified`. Times before
+/// 1970 (never stored) are shown as the epoch.
 pub fn format_http_date(epoch_ms: i64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let secs = epoch_ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
-        DAYS[days.rem_euclid(7) as usize],
-        MONTHS[(m - 1) as usize],
-        sod / 3600,
-        (sod % 3600) / 60,
-        sod % 60
-    )
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(epoch_ms.max(0) as u64);
+    httpdate::fmt_http_date(at)
 }
 
 fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {

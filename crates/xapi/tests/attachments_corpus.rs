@@ -3,6 +3,8 @@
 //! parts → signatures. Each case is one request the xAPI specification (1.0.3 Communication 1.5.2, Data 2.4.11
 //! and 2.6; 2.0 4.1.3, 4.2.6 and 4.2.7) says to accept or to reject with 400, with the reason expected.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
+
 use base64::Engine;
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};

@@ -1,6 +1,8 @@
 //! Table-driven statement validation corpus, written from the xAPI 1.0.3 specification (xAPI-Data.md) and the
 //! xAPI 2.0 / IEEE 9274.1.1 changes. Every invalid case names the exact path of the error it expects.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
+
 mod common;
 
 use common::{del, set, stmt, Table, BOTH, V1, V2};

@@ -1,6 +1,8 @@
 //! Property tests: no input makes validation or `prepare_batch` panic, and whatever `prepare_batch` accepts
 //! is a statement the processor's `extract` can read.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
+
 mod common;
 
 use proptest::prelude::*;

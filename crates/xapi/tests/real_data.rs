@@ -2,6 +2,8 @@
 //! are all valid under both versions, and what `prepare_batch` makes of them is readable by `extract`.
 //! Skipped (with a note) when the data file is absent.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
+
 use serde_json::{json, Value};
 use std::io::Read;
 use xapi::prepare::{prepare_batch, PrepareContext};

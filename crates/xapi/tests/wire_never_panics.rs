@@ -1,6 +1,8 @@
 //! Property tests for the request/response helpers: no input makes the multipart reader, the comparison, the
 //! `format` rewrites or the signature check panic, and what `build` writes `parse` reads back.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed expectation is a failed test
+
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use xapi::{compare, format, multipart, signature};

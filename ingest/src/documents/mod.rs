@@ -7,22 +7,24 @@
 mod outcomes;
 mod publish;
 
+use crate::error::IngestError;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
 use axum::{Extension, Router};
 use lrs_common::auth::{Credentials, Principal};
-use lrs_common::http::{error_response, require_auth, Version};
+use lrs_common::http::params::Params;
+use lrs_common::http::{read_body, require_auth, Version};
+use lrs_common::kafka::Publisher;
 use lrs_common::Settings;
-use std::collections::HashMap;
 use std::sync::Arc;
 use xapi::document::{self as doc, Command, DocKey, Kind, Op};
 use xapi::XapiVersion;
 
-pub use outcomes::Outcomes;
+pub use outcomes::{Outcome, Outcomes};
 pub use publish::CommandPublisher;
 
 /// Documents travel as one Kafka record each: they must fit the documents topic's `max.message.bytes`.
@@ -35,22 +37,21 @@ pub struct Documents {
 }
 
 /// The write routes of the three document resources.
-pub fn router(settings: &Settings, credentials: Arc<Credentials>) -> anyhow::Result<(Router, Arc<Documents>)> {
+pub fn router(settings: &Settings, publisher: Publisher, credentials: Arc<Credentials>) -> Router {
     let state = Arc::new(Documents {
-        publisher: CommandPublisher::new(settings)?,
-        outcomes: Outcomes::new(lrs_common::clickhouse::client(settings), settings.visible_timeout),
+        publisher: CommandPublisher::new(publisher, &settings.documents_topic),
+        outcomes: Outcomes::new(lrs_common::clickhouse::db(settings), settings.visible_timeout),
         max_body_bytes: settings.max_body_bytes.min(MAX_DOCUMENT_BYTES),
     });
     let auth = axum::middleware::from_fn_with_state(credentials, require_auth);
-    let router = Router::new()
+    Router::new()
         .route("/xapi/activities/state", put(write).post(write).delete(write))
         .route("/xapi/activities/profile", put(write).post(write).delete(write))
         .route("/xapi/agents/profile", put(write).post(write).delete(write))
         .layer(axum::extract::DefaultBodyLimit::max(state.max_body_bytes))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .route_layer(auth)
-        .with_state(state.clone());
-    Ok((router, state))
+        .with_state(state)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -60,33 +61,18 @@ async fn write(
     Version(version): Version,
     method: Method,
     uri: Uri,
-    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    match command(&state, version, &method, &uri, params, &headers, body) {
-        Ok((command, body)) => {
-            if let Err(e) = state.publisher.publish(&principal.store, &command, &body).await {
-                tracing::error!(error = %e, "document write failed");
-                return error_response(StatusCode::SERVICE_UNAVAILABLE, e);
-            }
-            match state.outcomes.wait(command.id).await {
-                Some((204, _)) => StatusCode::NO_CONTENT.into_response(),
-                Some((status, message)) => {
-                    error_response(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), message)
-                }
-                None => error_response(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the write was accepted but not applied in time; it may still be applied: read the document (or \
-                     retry with If-Match) to find out",
-                ),
-            }
-        }
-        Err((status, message)) => error_response(status, message),
+) -> Result<Response, IngestError> {
+    let (command, body) = command(&state, version, &method, &uri, query.as_deref().unwrap_or(""), &headers, body)?;
+    state.publisher.publish(&principal.store, &command, &body).await?;
+    match state.outcomes.wait(command.id).await? {
+        Some(Outcome::Applied) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Some(Outcome::Refused(rejection)) => Err(IngestError::Refused(rejection)),
+        None => Err(IngestError::NotApplied),
     }
 }
-
-type Rejection = (StatusCode, String);
 
 /// Checks the request and turns it into a command and its document bytes.
 fn command(
@@ -94,22 +80,16 @@ fn command(
     version: XapiVersion,
     method: &Method,
     uri: &Uri,
-    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+    query: &str,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(Command, Bytes), Rejection> {
-    let bad = |m: String| (StatusCode::BAD_REQUEST, m);
-    let Query(params) = params.map_err(|e| bad(e.body_text()))?;
+) -> Result<(Command, Bytes), IngestError> {
+    let bad = IngestError::BadRequest;
     let kind = Kind::of_path(uri.path()).ok_or_else(|| bad("unknown document resource".into()))?;
+    let params = Params::parse(query, doc::parameter_names(kind, false)).map_err(|e| bad(e.0))?;
     let (key, op) = key_of(kind, method, &params, version).map_err(bad)?;
-    let body = body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            (StatusCode::PAYLOAD_TOO_LARGE, format!("documents are limited to {} bytes", state.max_body_bytes))
-        } else {
-            bad(format!("could not read the request body: {}", r.body_text()))
-        }
-    })?;
-    let text = |name: header::HeaderName| -> Result<Option<String>, Rejection> {
+    let body = read_body(body, state.max_body_bytes)?;
+    let text = |name: header::HeaderName| -> Result<Option<String>, IngestError> {
         headers
             .get(&name)
             .map(|v| v.to_str().map(str::to_string).map_err(|_| bad(format!("the {name} header is not ASCII"))))
@@ -134,13 +114,8 @@ fn command(
 }
 
 /// The document (or, for a State DELETE without `stateId`, the set of states) a write addresses.
-fn key_of(
-    kind: Kind,
-    method: &Method,
-    p: &HashMap<String, String>,
-    version: XapiVersion,
-) -> Result<(DocKey, Op), String> {
-    let key = doc::parse_key(kind, p, version)?;
+fn key_of(kind: Kind, method: &Method, p: &Params, version: XapiVersion) -> Result<(DocKey, Op), String> {
+    let key = doc::parse_key(kind, |n| p.get(n), version)?;
     let op = match (method.as_str(), key.doc_id.is_empty()) {
         ("PUT", false) => Op::Put,
         ("POST", false) => Op::Post,

@@ -1,91 +1,93 @@
 //! Waiting for the outcome of document write commands. The processor stores one outcome row per command
-//! once it applied it; one background task looks up the outcomes of all waiting requests together, every
-//! 10 ms, so the load on ClickHouse does not grow with the number of concurrent writes.
+//! once it applied it; the waiting requests' command ids are looked up together by one batched lookup
+//! every 10 ms, so the load on ClickHouse does not grow with the number of concurrent writes.
 
+use futures::future::BoxFuture;
+use lrs_common::clickhouse::{Db, DbError};
+use lrs_common::lookup::{self, Batcher, LookupError, Mode};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use std::time::Duration;
 use uuid::Uuid;
+use xapi::document::{Refusal, Rejection, APPLIED};
 
-const POLL: Duration = Duration::from_millis(10);
-/// Ids looked up in one query at most; more wait for the next round.
-const MAX_IDS_PER_QUERY: usize = 2_000;
-
-/// The HTTP status and message the processor decided for a command.
-pub type Outcome = (u16, String);
+/// What the processor decided for a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    Refused(Rejection),
+}
 
 pub struct Outcomes {
-    tx: mpsc::UnboundedSender<Waiter>,
+    batcher: Batcher<Uuid, Outcome>,
     timeout: Duration,
 }
 
-struct Waiter {
-    id: Uuid,
-    started: Instant,
-    done: oneshot::Sender<Outcome>,
-}
-
-#[derive(clickhouse::Row, serde::Deserialize)]
-struct OutcomeRow {
-    id: String,
-    status: u16,
-    message: String,
-}
-
 impl Outcomes {
-    /// Starts the lookup task (it ends when the `Outcomes` is dropped).
-    pub fn new(client: clickhouse::Client, timeout: Duration) -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(lookup_loop(client, rx, timeout));
-        Outcomes { tx, timeout }
+    pub fn new(db: Db, timeout: Duration) -> Self {
+        let batcher = Batcher::new(
+            Arc::new(Source { db }),
+            lookup::Config { mode: Mode::Until { every: Duration::from_millis(10) }, workers: 1, max_keys: 2_000 },
+        );
+        Outcomes { batcher, timeout }
     }
 
     /// The outcome of command `id`, or None when it is not known within the timeout.
-    pub async fn wait(&self, id: Uuid) -> Option<Outcome> {
-        let (done, outcome) = oneshot::channel();
-        self.tx.send(Waiter { id, started: Instant::now(), done }).ok()?;
-        tokio::time::timeout(self.timeout + POLL * 5, outcome).await.ok()?.ok()
+    pub async fn wait(&self, id: Uuid) -> Result<Option<Outcome>, LookupError> {
+        Ok(self.batcher.get(vec![id], self.timeout).await?.remove(&id))
     }
 }
 
-async fn lookup_loop(client: clickhouse::Client, mut rx: mpsc::UnboundedReceiver<Waiter>, timeout: Duration) {
-    let mut waiting: HashMap<Uuid, Waiter> = HashMap::new();
-    loop {
-        if waiting.is_empty() {
-            match rx.recv().await {
-                Some(w) => {
-                    waiting.insert(w.id, w);
-                }
-                None => return,
-            }
-        }
-        while let Ok(w) = rx.try_recv() {
-            waiting.insert(w.id, w);
-        }
-        let ids: Vec<Uuid> = waiting.keys().take(MAX_IDS_PER_QUERY).copied().collect();
-        match lookup(&client, &ids).await {
-            Ok(found) => {
-                for (id, outcome) in found {
-                    if let Some(w) = waiting.remove(&id) {
-                        let _ = w.done.send(outcome);
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "document outcome lookup failed"),
-        }
-        waiting.retain(|_, w| w.started.elapsed() < timeout && !w.done.is_closed());
-        tokio::time::sleep(POLL).await;
+struct Source {
+    db: Db,
+}
+
+#[derive(clickhouse::Row, serde::Deserialize)]
+struct Row {
+    #[serde(with = "clickhouse::serde::uuid")]
+    command_id: Uuid,
+    code: String,
+    message: String,
+}
+
+impl lookup::Source<Uuid, Outcome> for Source {
+    fn lookup<'a>(&'a self, ids: &'a [Uuid]) -> BoxFuture<'a, Result<HashMap<Uuid, Outcome>, DbError>> {
+        Box::pin(async move {
+            // The ids are generated UUIDs, so inlining their canonical text is safe.
+            let sql = format!(
+                "SELECT command_id, code, message FROM document_outcomes WHERE command_id IN ({})",
+                lrs_common::clickhouse::uuid_in_list(ids)
+            );
+            let rows = self.db.query(&sql).fetch_all::<Row>().await?;
+            Ok(rows.into_iter().map(|r| (r.command_id, outcome(&r.code, r.message))).collect())
+        })
     }
 }
 
-async fn lookup(client: &clickhouse::Client, ids: &[Uuid]) -> anyhow::Result<Vec<(Uuid, Outcome)>> {
-    // The ids are generated UUIDs, so inlining their canonical text is safe.
-    let list = lrs_common::clickhouse::uuid_in_list(ids);
-    let sql = format!(
-        "SELECT toString(command_id) AS id, status, message FROM document_outcomes WHERE command_id IN ({list})"
-    );
-    let rows: Vec<OutcomeRow> = tokio::time::timeout(Duration::from_secs(5), client.query(&sql).fetch_all())
-        .await
-        .map_err(|_| anyhow::anyhow!("timed out"))??;
-    Ok(rows.into_iter().filter_map(|r| Some((Uuid::parse_str(&r.id).ok()?, (r.status, r.message)))).collect())
+fn outcome(code: &str, message: String) -> Outcome {
+    if code == APPLIED {
+        return Outcome::Applied;
+    }
+    match Refusal::from_code(code) {
+        Some(refusal) => Outcome::Refused(Rejection { refusal, message }),
+        // A code this version does not know (a newer processor): refuse rather than claim success.
+        None => {
+            Outcome::Refused(Rejection::new(Refusal::BadRequest, format!("the write was refused ({code}): {message}")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_become_outcomes() {
+        assert_eq!(outcome("applied", String::new()), Outcome::Applied);
+        assert_eq!(
+            outcome("precondition_failed", "m".into()),
+            Outcome::Refused(Rejection::new(Refusal::PreconditionFailed, "m"))
+        );
+        assert!(matches!(outcome("new_code", "m".into()), Outcome::Refused(r) if r.refusal == Refusal::BadRequest));
+    }
 }

@@ -1,40 +1,23 @@
-use super::rows::{RefRow, WatermarkRow};
 use crate::metrics::{INSERT_BATCHES, INSERT_ERRORS, INSERT_LATENCY, INSERT_ROWS};
-use crate::transform::RecordRows;
+use crate::statements::rows::{RecordRows, RefRow, WatermarkRow};
 use futures::future::BoxFuture;
-use std::time::{Duration, Instant};
+use lrs_common::clickhouse::{winner, Db, DbError};
+use std::time::Instant;
 use uuid::Uuid;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SinkError {
-    #[error("clickhouse: {0}")]
-    ClickHouse(#[from] clickhouse::error::Error),
-    #[error("insert timed out after {0:?}")]
-    Timeout(Duration),
-}
-
-impl SinkError {
-    /// TOO_MANY_PARTS (code 252) means "slow down", not "broken": retried like any error, but logged as such.
-    pub fn is_backpressure(&self) -> bool {
-        let text = self.to_string();
-        text.contains("TOO_MANY_PARTS") || text.contains("Code: 252")
-    }
-}
-
-/// Where the processor's rows go, and the reads it needs to link StatementRefs. A write of a batch's tables
-/// either succeeds or is retried whole: every row is idempotent.
+/// Where the statement writer's rows go, and the reads it needs to link StatementRefs. A write of a batch's
+/// tables either succeeds or is retried whole: every row is idempotent.
 pub trait RowSink: Send + Sync + 'static {
-    fn write_tables<'a>(&'a self, tables: &'a RecordRows) -> BoxFuture<'a, Result<(), SinkError>>;
-    fn write_watermarks<'a>(&'a self, rows: &'a [WatermarkRow]) -> BoxFuture<'a, Result<(), SinkError>>;
+    fn write_tables<'a>(&'a self, tables: &'a RecordRows) -> BoxFuture<'a, Result<(), DbError>>;
+    fn write_watermarks<'a>(&'a self, rows: &'a [WatermarkRow]) -> BoxFuture<'a, Result<(), DbError>>;
     /// The stored JSON of the winning copy of each of `ids` that exists.
     fn statements_by_id<'a>(
         &'a self,
         store: &'a str,
         ids: &'a [Uuid],
-    ) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, SinkError>>;
+    ) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, DbError>>;
     /// Stored statements whose object is a StatementRef to one of `targets`.
-    fn referrers_of<'a>(&'a self, store: &'a str, targets: &'a [Uuid])
-        -> BoxFuture<'a, Result<Vec<RefRow>, SinkError>>;
+    fn referrers_of<'a>(&'a self, store: &'a str, targets: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<RefRow>, DbError>>;
 }
 
 #[derive(clickhouse::Row, serde::Deserialize)]
@@ -45,55 +28,35 @@ struct IdRaw {
 }
 
 pub struct ClickHouseSink {
-    client: clickhouse::Client,
-    timeout: Duration,
+    db: Db,
 }
 
 impl ClickHouseSink {
-    pub fn new(client: clickhouse::Client) -> Self {
-        ClickHouseSink { client, timeout: Duration::from_secs(60) }
-    }
-
-    async fn insert<T>(&self, table: &'static str, rows: &[T]) -> Result<(), SinkError>
-    where
-        T: clickhouse::RowOwned + clickhouse::RowWrite + Send + Sync,
-    {
-        insert_rows(&self.client, table, rows, self.timeout).await
+    /// `db` bounds each insert (the settings' insert timeout).
+    pub fn new(db: Db) -> Self {
+        ClickHouseSink { db }
     }
 }
 
-/// One INSERT of `rows` into `table`, bounded by `timeout`, counted in the insert metrics. Every processor
-/// write goes through here (statements, their tables, documents).
-pub async fn insert_rows<T>(
-    client: &clickhouse::Client,
-    table: &'static str,
-    rows: &[T],
-    timeout: Duration,
-) -> Result<(), SinkError>
+/// One INSERT of `rows` into `table`, counted in the insert metrics. Every processor write goes through
+/// here (statements, their tables, documents, watermarks).
+pub async fn insert_rows<T>(db: &Db, table: &'static str, rows: &[T]) -> Result<(), DbError>
 where
     T: clickhouse::RowOwned + clickhouse::RowWrite + Send + Sync,
 {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let started = Instant::now();
-    let write = async {
-        let mut insert = client.insert::<T>(table).await?;
-        for row in rows {
-            insert.write(row).await?;
-        }
-        insert.end().await?;
-        Ok::<_, SinkError>(())
-    };
-    let result = match tokio::time::timeout(timeout, write).await {
-        Ok(r) => r,
-        Err(_) => Err(SinkError::Timeout(timeout)),
-    };
+    let result = db.insert(table, rows).await;
     INSERT_LATENCY.with_label_values(&[table]).observe(started.elapsed().as_secs_f64());
     match &result {
         Ok(()) => {
             INSERT_BATCHES.with_label_values(&[table, "ok"]).inc();
             INSERT_ROWS.with_label_values(&[table]).inc_by(rows.len() as u64);
         }
-        Err(_) => {
-            INSERT_BATCHES.with_label_values(&[table, "error"]).inc();
+        Err(e) => {
+            INSERT_BATCHES.with_label_values(&[table, e.kind()]).inc();
             INSERT_ERRORS.with_label_values(&[table]).inc();
         }
     }
@@ -101,33 +64,21 @@ where
 }
 
 impl RowSink for ClickHouseSink {
-    /// Statements go last: a statement row present means everything it implies (index, voids, attachments) is
-    /// written, which is what the visible acknowledgement mode and the lists (index first, then statements)
-    /// rely on.
-    fn write_tables<'a>(&'a self, t: &'a RecordRows) -> BoxFuture<'a, Result<(), SinkError>> {
+    /// The tables a statement implies are written together; the statements table last: a statement row
+    /// present means everything it implies (index, voids, attachments) is written, which the lists (index
+    /// first, then statements) rely on.
+    fn write_tables<'a>(&'a self, t: &'a RecordRows) -> BoxFuture<'a, Result<(), DbError>> {
         Box::pin(async move {
-            if !t.attachments.is_empty() {
-                self.insert("attachments", &t.attachments).await?;
-            }
-            if !t.activities.is_empty() {
-                self.insert("activities", &t.activities).await?;
-            }
-            if !t.agents.is_empty() {
-                self.insert("agents", &t.agents).await?;
-            }
-            if !t.refs.is_empty() {
-                self.insert("statement_refs", &t.refs).await?;
-            }
-            if !t.voids.is_empty() {
-                self.insert("voids", &t.voids).await?;
-            }
-            if !t.index.is_empty() {
-                self.insert("statement_index", &t.index).await?;
-            }
-            if !t.statements.is_empty() {
-                self.insert("statements", &t.statements).await?;
-            }
-            Ok(())
+            let db = &self.db;
+            futures::try_join!(
+                insert_rows(db, "attachments", &t.attachments),
+                insert_rows(db, "activities", &t.activities),
+                insert_rows(db, "agents", &t.agents),
+                insert_rows(db, "statement_refs", &t.refs),
+                insert_rows(db, "voids", &t.voids),
+                insert_rows(db, "statement_index", &t.index),
+            )?;
+            insert_rows(db, "statements", &t.statements).await
         })
     }
 
@@ -135,32 +86,24 @@ impl RowSink for ClickHouseSink {
         &'a self,
         store: &'a str,
         ids: &'a [Uuid],
-    ) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, SinkError>> {
+    ) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, DbError>> {
         Box::pin(async move {
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
-            let sql = format!(
-                "SELECT id, argMax(raw, ver) AS raw FROM statements WHERE store = ? AND id IN ({}) GROUP BY id",
-                lrs_common::clickhouse::uuid_in_list(ids)
-            );
-            let rows = self.client.query(&sql).bind(store).fetch_all::<IdRaw>().await?;
+            let rows = self.db.query(&winner::latest_sql(&["raw"], ids)).bind(store).fetch_all::<IdRaw>().await?;
             Ok(rows.into_iter().map(|r| (r.id, r.raw)).collect())
         })
     }
 
-    fn referrers_of<'a>(
-        &'a self,
-        store: &'a str,
-        targets: &'a [Uuid],
-    ) -> BoxFuture<'a, Result<Vec<RefRow>, SinkError>> {
+    fn referrers_of<'a>(&'a self, store: &'a str, targets: &'a [Uuid]) -> BoxFuture<'a, Result<Vec<RefRow>, DbError>> {
         Box::pin(async move {
             if targets.is_empty() {
                 return Ok(Vec::new());
             }
             // Most stores hold few or no StatementRefs: a cheap count spares them the id lookup.
             let refs: u64 =
-                self.client.query("SELECT count() FROM statement_refs WHERE store = ?").bind(store).fetch_one().await?;
+                self.db.query("SELECT count() FROM statement_refs WHERE store = ?").bind(store).fetch_one().await?;
             if refs == 0 {
                 return Ok(Vec::new());
             }
@@ -169,11 +112,11 @@ impl RowSink for ClickHouseSink {
                  WHERE store = ? AND target IN ({})",
                 lrs_common::clickhouse::uuid_in_list(targets)
             );
-            Ok(self.client.query(&sql).bind(store).fetch_all::<RefRow>().await?)
+            self.db.query(&sql).bind(store).fetch_all::<RefRow>().await
         })
     }
 
-    fn write_watermarks<'a>(&'a self, rows: &'a [WatermarkRow]) -> BoxFuture<'a, Result<(), SinkError>> {
-        Box::pin(self.insert("partition_watermarks", rows))
+    fn write_watermarks<'a>(&'a self, rows: &'a [WatermarkRow]) -> BoxFuture<'a, Result<(), DbError>> {
+        Box::pin(insert_rows(&self.db, "partition_watermarks", rows))
     }
 }

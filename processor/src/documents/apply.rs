@@ -3,7 +3,7 @@
 
 use super::rows::{DocumentRow, OutcomeRow};
 use std::collections::BTreeMap;
-use xapi::document::{decide, Command, Decision, DocKey, Document, Kind, Op};
+use xapi::document::{decide, Command, Decision, DocKey, Document, Kind, Op, Refusal, Rejection, APPLIED};
 
 /// One decoded command record.
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ pub fn apply(batch: &[Incoming], current: &mut Current, now_ms: i64) -> Applied 
     let mut out = Applied::default();
     for inc in batch {
         let cmd = &inc.command;
-        let (status, message) = if cmd.op == Op::DeleteAll {
+        let refused = if cmd.op == Op::DeleteAll {
             delete_all(inc, current, &mut out.documents)
         } else {
             let key = (inc.store.clone(), cmd.key.clone());
@@ -38,21 +38,25 @@ pub fn apply(batch: &[Incoming], current: &mut Current, now_ms: i64) -> Applied 
                 Decision::Write(doc) => {
                     out.documents.push(row(inc, &cmd.key, Some(&doc)));
                     current.insert(key, doc);
-                    (204, String::new())
+                    None
                 }
                 Decision::Delete => {
                     out.documents.push(row(inc, &cmd.key, None));
                     current.remove(&key);
-                    (204, String::new())
+                    None
                 }
-                Decision::Nothing => (204, String::new()),
-                Decision::Reject(status, message) => (status, message),
+                Decision::Nothing => None,
+                Decision::Reject(rejection) => Some(rejection),
             }
+        };
+        let (code, message) = match refused {
+            None => (APPLIED.to_string(), String::new()),
+            Some(r) => (r.refusal.code().to_string(), r.message),
         };
         out.outcomes.push(OutcomeRow {
             store: inc.store.clone(),
             command_id: cmd.id,
-            status,
+            code,
             message,
             written_ms: now_ms,
         });
@@ -60,9 +64,9 @@ pub fn apply(batch: &[Incoming], current: &mut Current, now_ms: i64) -> Applied 
     out
 }
 
-fn delete_all(inc: &Incoming, current: &mut Current, rows: &mut Vec<DocumentRow>) -> (u16, String) {
+fn delete_all(inc: &Incoming, current: &mut Current, rows: &mut Vec<DocumentRow>) -> Option<Rejection> {
     if inc.command.key.kind != Kind::State {
-        return (400, "only the State resource deletes several documents at once".into());
+        return Some(Rejection::new(Refusal::BadRequest, "only the State resource deletes several documents at once"));
     }
     let doomed: Vec<(String, DocKey)> =
         current.keys().filter(|(store, key)| *store == inc.store && inc.command.key.covers(key)).cloned().collect();
@@ -70,7 +74,7 @@ fn delete_all(inc: &Incoming, current: &mut Current, rows: &mut Vec<DocumentRow>
         rows.push(row(inc, &key.1, None));
         current.remove(&key);
     }
-    (204, String::new())
+    None
 }
 
 /// A version row: the document, or a tombstone when `doc` is None.
@@ -130,8 +134,8 @@ mod tests {
         again.command.if_none_match = Some("*".into());
         let mut current = Current::new();
         let applied = apply(&[put, post, again], &mut current, 0);
-        let statuses: Vec<u16> = applied.outcomes.iter().map(|o| o.status).collect();
-        assert_eq!(statuses, vec![204, 204, 412]);
+        let codes: Vec<&str> = applied.outcomes.iter().map(|o| o.code.as_str()).collect();
+        assert_eq!(codes, vec!["applied", "applied", "precondition_failed"]);
         assert_eq!(applied.documents.len(), 2);
         assert_eq!(applied.documents[1].content, br#"{"a":1,"b":2}"#.to_vec());
         assert_eq!((applied.documents[1].ver, applied.documents[1].updated_ms), (8, 108));
@@ -147,8 +151,9 @@ mod tests {
         let mut second = incoming(3, Op::Put, "d", "", r#"{"w":2}"#);
         first.command.if_match = Some(tag.clone());
         second.command.if_match = Some(tag);
-        let statuses: Vec<u16> = apply(&[first, second], &mut current, 0).outcomes.iter().map(|o| o.status).collect();
-        assert_eq!(statuses, vec![204, 412]);
+        let codes: Vec<String> =
+            apply(&[first, second], &mut current, 0).outcomes.into_iter().map(|o| o.code).collect();
+        assert_eq!(codes, vec!["applied", "precondition_failed"]);
     }
 
     #[test]
@@ -166,13 +171,13 @@ mod tests {
         let all = apply(&[incoming(5, Op::DeleteAll, "", "", "")], &mut current, 0);
         assert_eq!(all.documents.len(), 2);
         assert!(current.is_empty());
-        assert_eq!(all.outcomes[0].status, 204);
+        assert_eq!(all.outcomes[0].code, "applied");
     }
 
     #[test]
     fn deleting_a_missing_document_writes_nothing() {
         let applied = apply(&[incoming(1, Op::Delete, "d", "", "")], &mut Current::new(), 0);
         assert!(applied.documents.is_empty());
-        assert_eq!(applied.outcomes[0].status, 204);
+        assert_eq!(applied.outcomes[0].code, "applied");
     }
 }

@@ -27,7 +27,8 @@ pub struct OutcomeRow {
     pub store: String,
     #[serde(with = "clickhouse::serde::uuid")]
     pub command_id: Uuid,
-    pub status: u16,
+    /// `applied`, or the `xapi::document::Refusal` code.
+    pub code: String,
     pub message: String,
     pub written_ms: i64,
 }

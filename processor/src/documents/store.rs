@@ -3,14 +3,13 @@
 
 use super::apply::{Applied, Current, Incoming};
 use super::rows::DocumentRow;
+use crate::clickhouse::insert_rows;
+use lrs_common::clickhouse::{Db, DbError};
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 use xapi::document::{DocKey, Document, Kind, Op};
 
-const TIMEOUT: Duration = Duration::from_secs(30);
-
 pub struct DocumentStore {
-    client: clickhouse::Client,
+    db: Db,
 }
 
 /// One filter of the load query: a document (doc_id set), or every state of a scope (delete-all), as it
@@ -27,14 +26,14 @@ struct Filter<'a> {
 }
 
 impl DocumentStore {
-    pub fn new(client: clickhouse::Client) -> Self {
-        DocumentStore { client }
+    pub fn new(db: Db) -> Self {
+        DocumentStore { db }
     }
 
     /// The live documents the batch can touch, as they were before the batch's first command of their
     /// partition: versions written by this batch's commands in an earlier, interrupted attempt are ignored,
     /// so applying the batch again decides exactly as the first time.
-    pub async fn load(&self, batch: &[Incoming]) -> anyhow::Result<Current> {
+    pub async fn load(&self, batch: &[Incoming]) -> Result<Current, DbError> {
         let mut bounds: BTreeMap<i32, i64> = BTreeMap::new();
         for inc in batch {
             let b = bounds.entry(inc.partition).or_insert(inc.offset);
@@ -76,7 +75,7 @@ impl DocumentStore {
              LIMIT 1 BY store, kind, activity_id, agent_key, registration, doc_id",
             conditions.join(" OR ")
         );
-        let mut query = self.client.query(&sql);
+        let mut query = self.db.query(&sql);
         for f in &filters {
             query = query.bind(f.store).bind(f.kind).bind(f.activity_id).bind(f.agent_key);
             if let Some(r) = f.registration {
@@ -87,9 +86,7 @@ impl DocumentStore {
             }
             query = query.bind(f.bound);
         }
-        let rows: Vec<DocumentRow> = tokio::time::timeout(TIMEOUT, query.fetch_all())
-            .await
-            .map_err(|_| anyhow::anyhow!("loading documents timed out after {TIMEOUT:?}"))??;
+        let rows: Vec<DocumentRow> = query.fetch_all().await?;
         let mut current = Current::new();
         for r in rows.into_iter().filter(|r| r.deleted == 0) {
             let Some(kind) = kind_of(&r.kind) else { continue };
@@ -108,19 +105,9 @@ impl DocumentStore {
     }
 
     /// Stores the versions, then the outcomes (so a visible outcome implies visible documents).
-    pub async fn write(&self, applied: &Applied) -> anyhow::Result<()> {
-        self.insert("documents", &applied.documents).await?;
-        self.insert("document_outcomes", &applied.outcomes).await
-    }
-
-    async fn insert<T>(&self, table: &'static str, rows: &[T]) -> anyhow::Result<()>
-    where
-        T: clickhouse::RowOwned + clickhouse::RowWrite + Send + Sync,
-    {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        Ok(crate::clickhouse::insert_rows(&self.client, table, rows, TIMEOUT).await?)
+    pub async fn write(&self, applied: &Applied) -> Result<(), DbError> {
+        insert_rows(&self.db, "documents", &applied.documents).await?;
+        insert_rows(&self.db, "document_outcomes", &applied.outcomes).await
     }
 }
 

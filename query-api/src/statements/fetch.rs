@@ -2,11 +2,12 @@
 
 use super::params::{Cursor, Filters};
 use super::plan::{self, Bind, Plan, Sql};
-use clickhouse::Client;
-use std::collections::{HashMap, HashSet};
+use lrs_common::clickhouse::winner::{winners, Versioned};
+use lrs_common::clickhouse::{query::Query, Db, DbError};
+use std::collections::HashSet;
 use uuid::Uuid;
 
-pub type Result<T> = std::result::Result<T, clickhouse::error::Error>;
+pub type Result<T> = std::result::Result<T, DbError>;
 
 /// One statement as stored: the JSON served and the columns the reader needs.
 #[derive(Debug, Clone, clickhouse::Row, serde::Deserialize)]
@@ -46,8 +47,17 @@ pub struct Page {
     pub reads: u32,
 }
 
-fn query(client: &Client, sql: &Sql) -> clickhouse::query::Query {
-    let mut q = client.query(&sql.text);
+impl Versioned for Stored {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn ver(&self) -> u64 {
+        self.ver
+    }
+}
+
+fn query(db: &Db, sql: &Sql) -> Query {
+    let mut q = db.query(&sql.text);
     for bind in &sql.binds {
         q = match bind {
             Bind::Str(s) => q.bind(s.as_str()),
@@ -60,7 +70,7 @@ fn query(client: &Client, sql: &Sql) -> clickhouse::query::Query {
 
 /// The statement `id` when it may be served: by `statementId` only when not voided, by `voidedStatementId` only
 /// when voided. A voiding statement is never voided.
-pub async fn single(client: &Client, store: &str, id: Uuid, want_voided: bool) -> Result<Option<Stored>> {
+pub async fn single(client: &Db, store: &str, id: Uuid, want_voided: bool) -> Result<Option<Stored>> {
     let (rows, voids) = tokio::try_join!(
         query(client, &plan::statements_sql(store, &[id])).fetch_all::<Stored>(),
         query(client, &plan::voided_sql(store, id)).fetch_one::<u64>(),
@@ -72,7 +82,7 @@ pub async fn single(client: &Client, store: &str, id: Uuid, want_voided: bool) -
 
 /// One page of statements matching `f`, newest first unless ascending. `now_ms` anchors the first (narrowest)
 /// index window of a descending read and, on a first page, the bound later pages never pass.
-pub async fn page(client: &Client, store: &str, f: &Filters, now_ms: i64) -> Result<Page> {
+pub async fn page(client: &Db, store: &str, f: &Filters, now_ms: i64) -> Result<Page> {
     let plan = Plan::new(f);
     if plan.is_empty() {
         return Ok(Page::default());
@@ -153,22 +163,8 @@ pub async fn page(client: &Client, store: &str, f: &Filters, now_ms: i64) -> Res
     Ok(Page { statements, next, reads })
 }
 
-/// The copy with the highest `ver` of each statement (the first write; see the schema).
-fn winners(rows: Vec<Stored>) -> HashMap<Uuid, Stored> {
-    let mut by_id: HashMap<Uuid, Stored> = HashMap::with_capacity(rows.len());
-    for row in rows {
-        match by_id.get(&row.id) {
-            Some(kept) if kept.ver >= row.ver => {}
-            _ => {
-                by_id.insert(row.id, row);
-            }
-        }
-    }
-    by_id
-}
-
 /// The stored contents of these attachments (those the store has).
-pub async fn attachments(client: &Client, store: &str, sha2s: &[String]) -> Result<Vec<Attachment>> {
+pub async fn attachments(client: &Db, store: &str, sha2s: &[String]) -> Result<Vec<Attachment>> {
     if sha2s.is_empty() {
         return Ok(vec![]);
     }

@@ -59,7 +59,7 @@ async fn answer(
     accept_language: &str,
 ) -> Result<Response, QueryError> {
     let store = &*principal.store;
-    let client = &state.clickhouse;
+    let client = &state.db;
     match p.target {
         Target::Single { id, voided } => {
             let statement = fetch::single(client, store, id, voided).await?.ok_or_else(|| {

@@ -128,18 +128,7 @@ pub fn percent_encode(s: &str) -> String {
 
 /// Validates the decoded parameters of one request.
 pub fn parse(pairs: &[(String, String)], version: XapiVersion) -> Result<Params, ParamError> {
-    for (i, (name, _)) in pairs.iter().enumerate() {
-        if !KNOWN.contains(&name.as_str()) {
-            let hint = KNOWN.iter().find(|k| k.eq_ignore_ascii_case(name));
-            return Err(match hint {
-                Some(k) => err(format!("unknown parameter {name:?} (parameter names are case-sensitive: {k:?})")),
-                None => err(format!("unknown parameter {name:?}")),
-            });
-        }
-        if pairs[..i].iter().any(|(n, _)| n == name) {
-            return Err(err(format!("parameter {name:?} is given more than once")));
-        }
-    }
+    lrs_common::http::params::check_names(pairs, KNOWN).map_err(|e| err(e.0))?;
     let get = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
 
     let format = match get("format") {
@@ -325,7 +314,7 @@ mod tests {
     #[test]
     fn unknown_duplicate_and_miscased_parameters() {
         rejected("foo=bar", "unknown parameter \"foo\"");
-        rejected("LIMIT=1", "case-sensitive: \"limit\"");
+        rejected("LIMIT=1", "case-sensitive: limit");
         rejected(&format!("StatementId={ID}"), "case-sensitive");
         rejected("limit=1&limit=2", "more than once");
     }

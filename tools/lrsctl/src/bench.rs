@@ -11,61 +11,48 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-struct Options {
+/// Drives a running LRS with real statements and prints throughput, visibility lag, query latencies and memory.
+#[derive(Debug, clap::Args)]
+pub struct Options {
+    /// NDJSON (optionally gzip) statements used as templates (re-identified for volume).
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/video-statements.ndjson.gz"))]
     data: PathBuf,
+    /// Statements posted in batches (phase 1).
+    #[arg(long = "statements", default_value_t = 200_000)]
     batched: usize,
+    /// Statements per batch.
+    #[arg(long = "batch", default_value_t = 100)]
     batch_size: usize,
+    /// Single statements posted (phase 3).
+    #[arg(long, default_value_t = 20_000)]
     singles: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 8)]
     clients: usize,
+    /// Visibility-lag samples (half idle, half under load).
+    #[arg(long, default_value_t = 200)]
     lag_samples: usize,
-    endpoint: String,
-    /// Measure the gateway alone by pausing the processor (off for the visible acknowledgement mode, where
-    /// a paused processor would hold every answer back).
+    /// The xAPI endpoint (default: LRS_PUBLIC_URL/xapi).
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// Measure the gateway alone by pausing the processor first (off for the visible acknowledgement mode,
+    /// where a paused processor would hold every answer back).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     gateway_alone: bool,
     /// Statements the store must hold before the query latencies are measured (0: skip that phase).
+    #[arg(long, default_value_t = 1_000_000)]
     query_store: u64,
+    /// Requests per query kind in the query phase.
+    #[arg(long, default_value_t = 200)]
     query_samples: usize,
 }
 
-fn options(settings: &Settings, args: &[String]) -> anyhow::Result<Options> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut o = Options {
-        data: root.join("../shared/data/video-statements.ndjson.gz"),
-        batched: 200_000,
-        batch_size: 100,
-        singles: 20_000,
-        clients: 8,
-        lag_samples: 200,
-        endpoint: format!("{}/xapi", settings.public_url.trim_end_matches('/')),
-        gateway_alone: true,
-        query_store: 1_000_000,
-        query_samples: 200,
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--data" => o.data = PathBuf::from(value),
-            "--statements" => o.batched = value.parse()?,
-            "--batch" => o.batch_size = value.parse()?,
-            "--singles" => o.singles = value.parse()?,
-            "--clients" => o.clients = value.parse()?,
-            "--lag-samples" => o.lag_samples = value.parse()?,
-            "--endpoint" => o.endpoint = value.trim_end_matches('/').to_string(),
-            "--gateway-alone" => o.gateway_alone = value.parse()?,
-            "--query-store" => o.query_store = value.parse()?,
-            "--query-samples" => o.query_samples = value.parse()?,
-            _ => bail!("unknown option {flag}"),
-        }
-    }
-    Ok(o)
-}
-
-pub async fn run(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
-    let o = options(settings, args)?;
+pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
+    let endpoint = o.endpoint.take().unwrap_or_else(|| format!("{}/xapi", settings.public_url.trim_end_matches('/')));
+    let endpoint = endpoint.trim_end_matches('/').to_string();
     let templates = load(&o.data)?;
-    println!("bench: {} template statements from {}, endpoint {}", templates.len(), o.data.display(), o.endpoint);
-    let client = Client::new(settings, &o.endpoint)?;
+    println!("bench: {} template statements from {}, endpoint {}", templates.len(), o.data.display(), endpoint);
+    let client = Client::new(settings, &endpoint)?;
     let base_count = client.stored_count().await?;
 
     // Bodies are built before the clock starts: the figures measure the LRS, not the generator.
@@ -151,7 +138,7 @@ pub async fn run(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
     }
 
     println!("\n7. peak resident memory (VmHWM)");
-    for name in ["ingest", "query", "processor", "kafka", "clickhouse"] {
+    for name in ["server", "query", "processor", "kafka", "clickhouse"] {
         match peak_rss(name) {
             Some(kb) => println!("   {name:<11} {:>8.1} MiB", kb as f64 / 1024.0),
             None => println!("   {name:<11} (no pid file under .data/run)"),

@@ -1,24 +1,36 @@
-//! `lrsctl`: the operator's tool.
-//!   lrsctl migrate          apply ClickHouse migrations and create Kafka topics (idempotent)
-//!   lrsctl bench [options]  drive a running LRS and print throughput, visibility lag and memory figures
+//! `lrsctl`: the operator's tool. `lrsctl --help` lists the commands, `lrsctl <command> --help` their options.
 
 mod bench;
 mod bench_query;
 mod migrate;
 
+use clap::{Parser, Subcommand};
 use lrs_common::Settings;
+
+/// The LRS's operator tool. Settings (brokers, ClickHouse, credentials) come from the same LRS_* environment
+/// variables as the services.
+#[derive(Parser)]
+#[command(name = "lrsctl", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply the ClickHouse migrations and create the Kafka topics (idempotent).
+    Migrate,
+    /// Drive a running LRS and print throughput, visibility lag, query latencies and memory.
+    Bench(bench::Options),
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
     lrs_common::telemetry::init("lrsctl");
     let settings = Settings::from_env()?;
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("migrate") => migrate::run(&settings).await,
-        Some("bench") => bench::run(&settings, &args[1..]).await,
-        _ => {
-            eprintln!("usage: lrsctl migrate | lrsctl bench [--clients N] [--statements N] [--batch N] [--singles N] [--lag-samples N] [--gateway-alone true|false] [--query-store N] [--query-samples N] [--endpoint URL] [--data FILE]");
-            std::process::exit(2);
-        }
+    match cli.command {
+        Command::Migrate => migrate::run(&settings).await,
+        Command::Bench(options) => bench::run(&settings, options).await,
     }
 }

@@ -23,6 +23,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../../schemas/clickhouse/0002_statement_queries.sql"),
     },
     Migration { version: 3, name: "documents", sql: include_str!("../../../../schemas/clickhouse/0003_documents.sql") },
+    Migration {
+        version: 4,
+        name: "outcome_codes",
+        sql: include_str!("../../../../schemas/clickhouse/0004_outcome_codes.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -1,15 +1,25 @@
-//! ClickHouse: the client as every service builds it, and the schema migrations of `schemas/clickhouse/`.
+//! ClickHouse: the client as every service builds it ([`Db`], bounded in time), the rule that picks the
+//! winning copy of a statement, and the schema migrations of `schemas/clickhouse/`.
 
 pub mod bytes;
+pub mod db;
 pub mod migrate;
+pub mod winner;
+
+pub use db::{Db, DbError};
+
+/// The query and cursor types of [`Db`].
+pub mod query {
+    pub use super::db::{Cursor, Query};
+}
 
 use crate::config::Settings;
 use clickhouse::Client;
 
-/// A client for the LRS database. Validation is off because ClickHouse 18.16 lacks the
-/// `RowBinaryWithNamesAndTypes` format it relies on; the row types are checked by the tests instead.
-pub fn client(settings: &Settings) -> Client {
-    server_client(settings).with_database(&settings.clickhouse_database)
+/// The LRS database. Validation is off because ClickHouse 18.16 lacks the `RowBinaryWithNamesAndTypes`
+/// format it relies on; the row types are checked by the tests instead.
+pub fn db(settings: &Settings) -> Db {
+    Db::new(server_client(settings).with_database(&settings.clickhouse_database), settings.clickhouse_timeout)
 }
 
 /// A client without a default database (to create one). Its HTTP connections set TCP_NODELAY: the crate's

@@ -135,8 +135,9 @@ fn form_content_type(value: Option<&HeaderValue>) -> bool {
     matches!(essence.as_str(), "application/x-www-form-urlencoded" | "text/plain" | "")
 }
 
-/// Middleware (state: the body limit in bytes), to wrap around the whole router: rewrites alternate-syntax
-/// requests, passes every other request through untouched.
+/// Middleware (state: the form body limit in bytes), to wrap around the whole router: rewrites
+/// alternate-syntax requests, passes every other request through untouched. The form is read before the
+/// request can be authenticated (its credentials are inside), so its limit is far below the body limit.
 pub async fn rewrite(State(max_body_bytes): State<usize>, req: Request<Body>, next: Next) -> Response {
     let method = match intended_method(req.uri().query()) {
         Ok(None) => return next.run(req).await,
@@ -168,7 +169,16 @@ pub async fn rewrite(State(max_body_bytes): State<usize>, req: Request<Body>, ne
     let (mut parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, max_body_bytes).await {
         Ok(b) => b,
-        Err(_) => return reject_parts(&parts.headers, too_large),
+        Err(e) => {
+            let rejection = match super::limits::timed_out(&e) {
+                Some(t) => Rejection {
+                    status: StatusCode::REQUEST_TIMEOUT,
+                    message: format!("the form body was not received within {t:?}"),
+                },
+                None => too_large,
+            };
+            return reject_parts(&parts.headers, rejection);
+        }
     };
     let rewritten = match rewrite_form(method, parts.uri.path(), &bytes) {
         Ok(r) => r,

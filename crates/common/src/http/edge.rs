@@ -1,9 +1,12 @@
-//! What wraps a whole service, outside routing: CORS for browser clients and the alternate request syntax.
+//! What wraps a whole service, outside routing, from the outside in: the request id, CORS for browser
+//! clients, the JSON body of every error, the request limits, and the alternate request syntax.
 //!
-//! Both must run before routing: a CORS preflight (`OPTIONS`) is answered here, without credentials or a
-//! version header, and an alternate-syntax request changes its method and query string, which routing depends
-//! on (a middleware added with `Router::layer` runs after routing, so it could not change the route).
+//! They run before routing: a CORS preflight (`OPTIONS`) is answered here, without credentials or a version
+//! header; an alternate-syntax request changes its method and query string, which routing depends on (a
+//! middleware added with `Router::layer` runs after routing, so it could not change the route); and routing's
+//! own 404 and 405 need the JSON error body.
 
+use crate::config::HttpLimits;
 use axum::http::{header, HeaderName, Method};
 use axum::Router;
 use std::time::Duration;
@@ -26,6 +29,7 @@ pub fn cors() -> CorsLayer {
             header::ACCEPT_LANGUAGE,
             header::CONTENT_ENCODING,
             HeaderName::from_static("x-requested-with"),
+            HeaderName::from_static(super::request_id::HEADER),
         ])
         .expose_headers([
             header::ETAG,
@@ -34,15 +38,19 @@ pub fn cors() -> CorsLayer {
             HeaderName::from_static(super::CONSISTENT_THROUGH_HEADER),
             header::CONTENT_TYPE,
             header::CONTENT_LENGTH,
+            HeaderName::from_static(super::request_id::HEADER),
         ])
         .max_age(Duration::from_secs(86_400))
 }
 
-/// `router` wrapped in CORS (outermost) and the alternate request syntax (bodies up to `max_body_bytes`).
-pub fn edge(router: Router, max_body_bytes: usize) -> Router {
+/// `router` wrapped in everything a service needs outside routing.
+pub fn edge(router: Router, limits: HttpLimits) -> Router {
     let service = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(super::request_id::assign))
         .layer(cors())
-        .layer(axum::middleware::from_fn_with_state(max_body_bytes, super::alternate::rewrite))
+        .layer(axum::middleware::from_fn(super::json_errors))
+        .layer(axum::middleware::from_fn_with_state(limits, super::limits::limit_request))
+        .layer(axum::middleware::from_fn_with_state(limits.max_form_bytes, super::alternate::rewrite))
         .service(router);
     Router::new().fallback_service(service)
 }
@@ -74,7 +82,8 @@ mod tests {
 
     fn app() -> Router {
         let inner = Router::new().route("/xapi/statements", get(echo).put(echo).post(echo));
-        edge(inner, 1024)
+        let limits = crate::Settings::from_lookup(|_| None).expect("defaults").http;
+        edge(inner, crate::config::HttpLimits { max_form_bytes: 1024, ..limits })
     }
 
     async fn send(req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {

@@ -2,7 +2,10 @@
 //! topic definitions of `schemas/topics.json`.
 
 pub mod metrics;
+pub mod publisher;
 pub mod topics;
+
+pub use publisher::{Delivered, PublishError, Publisher, Record};
 
 use crate::config::Settings;
 use rdkafka::client::ClientContext;
@@ -65,17 +68,17 @@ pub fn base_config(settings: &Settings, client_id: &str) -> ClientConfig {
     config
 }
 
-/// The statement producer: acks from all in-sync replicas, idempotent (no duplicates or reordering on
-/// retries), small linger so concurrent requests share broker round trips.
-pub fn producer(settings: &Settings, client_id: &str) -> Result<FutureProducer<LoggingContext>, KafkaError> {
+/// The producer: acks from all in-sync replicas, idempotent (no duplicates or reordering on retries), small
+/// linger so concurrent requests share broker round trips. Used through [`Publisher`].
+fn producer(settings: &Settings, client_id: &str) -> Result<FutureProducer<LoggingContext>, KafkaError> {
     base_config(settings, client_id)
         .set("enable.idempotence", "true")
         .set("acks", "all")
         .set("compression.type", "lz4")
         .set("linger.ms", settings.kafka_linger_ms.to_string())
         .set("batch.num.messages", "10000")
-        .set("message.timeout.ms", "30000")
-        .set("request.timeout.ms", "10000")
+        .set("message.timeout.ms", settings.kafka_delivery_timeout.as_millis().to_string())
+        .set("request.timeout.ms", settings.kafka_delivery_timeout.as_millis().min(10_000).to_string())
         .set("queue.buffering.max.messages", "1000000")
         .set("queue.buffering.max.kbytes", "1048576")
         .set("message.max.bytes", "33554432")

@@ -4,9 +4,10 @@
 //! what it returns, so every rule here is unit-tested without Kafka or ClickHouse.
 
 mod params;
-mod sha1;
 
-pub use params::{id_parameter, parse_activity_id, parse_agent, parse_key, parse_registration, parse_since};
+pub use params::{
+    id_parameter, parameter_names, parse_activity_id, parse_agent, parse_key, parse_registration, parse_since,
+};
 
 use crate::version::XapiVersion;
 use serde::{Deserialize, Serialize};
@@ -125,6 +126,50 @@ impl Document {
     }
 }
 
+/// Why a document write is refused. Stored as [`Refusal::code`] with the command's outcome; each service maps
+/// it to its HTTP status in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// The request cannot be applied as sent (a POST that is not a JSON object, a 1.0.3 profile PUT without
+    /// a precondition).
+    BadRequest,
+    /// The document exists and the write did not say it may replace it.
+    Conflict,
+    /// `If-Match` / `If-None-Match` failed.
+    PreconditionFailed,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::BadRequest => "bad_request",
+            Refusal::Conflict => "conflict",
+            Refusal::PreconditionFailed => "precondition_failed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Refusal> {
+        [Refusal::BadRequest, Refusal::Conflict, Refusal::PreconditionFailed].into_iter().find(|r| r.code() == code)
+    }
+}
+
+/// A refusal with the message the client is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub refusal: Refusal,
+    pub message: String,
+}
+
+impl Rejection {
+    pub fn new(refusal: Refusal, message: impl Into<String>) -> Self {
+        Rejection { refusal, message: message.into() }
+    }
+}
+
+/// The code stored for a command that was applied.
+pub const APPLIED: &str = "applied";
+
 /// What a single-document command does to its document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -134,39 +179,32 @@ pub enum Decision {
     Delete,
     /// Accepted, nothing to store (deleting a document that does not exist).
     Nothing,
-    /// Refused with this HTTP status and message; nothing is stored.
-    Reject(u16, String),
-}
-
-impl Decision {
-    pub fn status(&self) -> u16 {
-        match self {
-            Decision::Reject(status, _) => *status,
-            _ => 204,
-        }
-    }
+    /// Refused; nothing is stored.
+    Reject(Rejection),
 }
 
 /// Applies one single-document command to the `current` document (None when absent or deleted).
 pub fn decide(cmd: &Command, body: &[u8], current: Option<&Document>) -> Decision {
-    if let Err((status, message)) = check_preconditions(cmd, current) {
-        return Decision::Reject(status, message);
+    if let Err(rejection) = check_preconditions(cmd, current) {
+        return Decision::Reject(rejection);
     }
     match cmd.op {
         Op::Put => Decision::Write(Document::new(&cmd.content_type, body.to_vec(), cmd.at_ms)),
         Op::Post => match current {
             None => match check_post_body(&cmd.content_type, body) {
                 Ok(()) => Decision::Write(Document::new(&cmd.content_type, body.to_vec(), cmd.at_ms)),
-                Err(e) => Decision::Reject(400, e),
+                Err(e) => Decision::Reject(Rejection::new(Refusal::BadRequest, e)),
             },
             Some(existing) => match merge(existing, &cmd.content_type, body) {
                 Ok(merged) => Decision::Write(Document::new(&existing.content_type, merged, cmd.at_ms)),
-                Err(e) => Decision::Reject(400, e),
+                Err(e) => Decision::Reject(Rejection::new(Refusal::BadRequest, e)),
             },
         },
         Op::Delete if current.is_some() => Decision::Delete,
         Op::Delete => Decision::Nothing,
-        Op::DeleteAll => Decision::Reject(500, "delete-all is not a single-document command".into()),
+        Op::DeleteAll => {
+            Decision::Reject(Rejection::new(Refusal::BadRequest, "delete-all is not a single-document command"))
+        }
     }
 }
 
@@ -174,20 +212,26 @@ pub fn decide(cmd: &Command, body: &[u8], current: Option<&Document>) -> Decisio
 /// either header: xAPI 2.0 (4.1.4) answers 409 for any existing document; xAPI 1.0.3 (Communication 3.1)
 /// only for Activity and Agent Profiles, whose PUT without a header is refused (400) even when the document
 /// does not exist yet (the conformance suite's XAPI-00273), while a State PUT simply overwrites.
-pub fn check_preconditions(cmd: &Command, current: Option<&Document>) -> Result<(), (u16, String)> {
+pub fn check_preconditions(cmd: &Command, current: Option<&Document>) -> Result<(), Rejection> {
     if let Some(header) = &cmd.if_match {
         let ok = match current {
             None => false,
             Some(doc) => header.trim() == "*" || tags(header).any(|t| t == unquote(&doc.etag)),
         };
         if !ok {
-            return Err((412, "If-Match does not match the current document's ETag".into()));
+            return Err(Rejection::new(
+                Refusal::PreconditionFailed,
+                "If-Match does not match the current document's ETag",
+            ));
         }
     }
     if let Some(header) = &cmd.if_none_match {
         if let Some(doc) = current {
             if header.trim() == "*" || tags(header).any(|t| t == unquote(&doc.etag)) {
-                return Err((412, "If-None-Match: the document exists with a matching ETag".into()));
+                return Err(Rejection::new(
+                    Refusal::PreconditionFailed,
+                    "If-None-Match: the document exists with a matching ETag",
+                ));
             }
         }
     }
@@ -195,10 +239,13 @@ pub fn check_preconditions(cmd: &Command, current: Option<&Document>) -> Result<
     if cmd.op == Op::Put && unconditional {
         let profile = cmd.key.kind != Kind::State;
         match (cmd.xapi_version(), current.is_some()) {
-            (XapiVersion::V2_0_0, true) => return Err((409, CONFLICT.into())),
-            (XapiVersion::V1_0_3, true) if profile => return Err((409, CONFLICT.into())),
+            (XapiVersion::V2_0_0, true) => return Err(Rejection::new(Refusal::Conflict, CONFLICT)),
+            (XapiVersion::V1_0_3, true) if profile => return Err(Rejection::new(Refusal::Conflict, CONFLICT)),
             (XapiVersion::V1_0_3, false) if profile => {
-                return Err((400, "a PUT to a profile document needs If-Match or If-None-Match".into()))
+                return Err(Rejection::new(
+                    Refusal::BadRequest,
+                    "a PUT to a profile document needs If-Match or If-None-Match",
+                ))
             }
             _ => {}
         }
@@ -218,9 +265,11 @@ fn unquote(tag: &str) -> &str {
     tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(tag)
 }
 
-/// The quoted SHA-1 hex of the stored bytes.
+/// The quoted SHA-1 hex of the stored bytes. SHA-1 is conventional for xAPI document ETags (the 1.0.3
+/// conformance suite checks for 40 hex digits); nothing security-relevant depends on it.
 pub fn etag(content: &[u8]) -> String {
-    format!("\"{}\"", sha1::hex(content))
+    use sha1::Digest;
+    format!("\"{}\"", hex::encode(sha1::Sha1::digest(content)))
 }
 
 /// Whether a Content-Type is JSON (`application/json`, parameters ignored).

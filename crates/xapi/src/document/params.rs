@@ -3,12 +3,27 @@
 use super::{DocKey, Kind};
 use crate::validate::{formats, iri};
 use crate::version::XapiVersion;
-use std::collections::HashMap;
+/// The parameters a document resource takes: those naming a document (or, for a GET without the id, a set
+/// of them) and, for reads, `since`. Anything else is answered with 400.
+pub fn parameter_names(kind: Kind, read: bool) -> &'static [&'static str] {
+    match (kind, read) {
+        (Kind::State, false) => &["activityId", "agent", "registration", "stateId"],
+        (Kind::State, true) => &["activityId", "agent", "registration", "stateId", "since"],
+        (Kind::ActivityProfile, false) => &["activityId", "profileId"],
+        (Kind::ActivityProfile, true) => &["activityId", "profileId", "since"],
+        (Kind::AgentProfile, false) => &["agent", "profileId"],
+        (Kind::AgentProfile, true) => &["agent", "profileId", "since"],
+    }
+}
 
-/// The document a request addresses, from its query parameters: `activityId`, `agent`, `registration` as the
-/// resource takes them, and the id (`stateId` / `profileId`; `doc_id` stays empty when it is absent).
-pub fn parse_key(kind: Kind, params: &HashMap<String, String>, version: XapiVersion) -> Result<DocKey, String> {
-    let get = |name: &str| params.get(name).map(String::as_str);
+/// The document a request addresses, from its query parameters (`get`): `activityId`, `agent`,
+/// `registration` as the resource takes them, and the id (`stateId` / `profileId`; `doc_id` stays empty when
+/// it is absent).
+pub fn parse_key<'p>(
+    kind: Kind,
+    get: impl Fn(&str) -> Option<&'p str>,
+    version: XapiVersion,
+) -> Result<DocKey, String> {
     let (activity_id, agent_key, registration) = match kind {
         Kind::State => (
             parse_activity_id(get("activityId"))?,
@@ -91,6 +106,7 @@ mod tests {
 
     #[test]
     fn keys_per_resource() {
+        use std::collections::HashMap;
         let p: HashMap<String, String> = [
             ("activityId", "http://example.com/a"),
             ("agent", r#"{"mbox":"mailto:a@example.com"}"#),
@@ -101,16 +117,19 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         let v = XapiVersion::V2_0_0;
-        let state = parse_key(Kind::State, &p, v).expect("valid");
+        fn get<'p>(p: &'p HashMap<String, String>) -> impl Fn(&str) -> Option<&'p str> {
+            move |n| p.get(n).map(String::as_str)
+        }
+        let state = parse_key(Kind::State, get(&p), v).expect("valid");
         assert_eq!((state.doc_id.as_str(), state.agent_key.as_str()), ("s1", "mbox:mailto:a@example.com"));
-        let ap = parse_key(Kind::ActivityProfile, &p, v).expect("valid");
+        let ap = parse_key(Kind::ActivityProfile, get(&p), v).expect("valid");
         assert_eq!((ap.doc_id.as_str(), ap.agent_key.as_str()), ("p1", ""));
-        let gp = parse_key(Kind::AgentProfile, &p, v).expect("valid");
+        let gp = parse_key(Kind::AgentProfile, get(&p), v).expect("valid");
         assert_eq!((gp.activity_id.as_str(), gp.doc_id.as_str()), ("", "p1"));
         let mut missing = p.clone();
         missing.remove("agent");
-        assert!(parse_key(Kind::State, &missing, v).is_err());
-        assert!(parse_key(Kind::ActivityProfile, &missing, v).is_ok());
+        assert!(parse_key(Kind::State, get(&missing), v).is_err());
+        assert!(parse_key(Kind::ActivityProfile, get(&missing), v).is_ok());
     }
 
     #[test]

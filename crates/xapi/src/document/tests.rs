@@ -1,5 +1,23 @@
 use super::*;
 
+/// The HTTP status a gateway answers for a decision, to keep these tests close to the specification's words.
+trait Status {
+    fn status(&self) -> u16;
+}
+
+impl Status for Decision {
+    fn status(&self) -> u16 {
+        match self {
+            Decision::Reject(r) => match r.refusal {
+                Refusal::BadRequest => 400,
+                Refusal::Conflict => 409,
+                Refusal::PreconditionFailed => 412,
+            },
+            _ => 204,
+        }
+    }
+}
+
 fn cmd(op: Op, kind: Kind, version: &str) -> Command {
     Command {
         id: uuid::Uuid::nil(),
@@ -90,7 +108,10 @@ fn if_match() {
     d.if_match = Some("\"1234\"".into());
     assert_eq!(
         decide(&d, b"", Some(&existing)),
-        Decision::Reject(412, "If-Match does not match the current document's ETag".into())
+        Decision::Reject(Rejection::new(
+            Refusal::PreconditionFailed,
+            "If-Match does not match the current document's ETag"
+        ))
     );
     d.if_match = Some(existing.etag.clone());
     assert_eq!(decide(&d, b"", Some(&existing)), Decision::Delete);

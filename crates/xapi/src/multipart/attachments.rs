@@ -23,6 +23,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use std::collections::{HashMap, HashSet};
 
+/// The longest content type an attachment is stored with (RFC 6838 bounds a type and subtype to 127
+/// characters each; the rest is room for parameters).
+pub const MAX_CONTENT_TYPE_BYTES: usize = 1024;
+
 /// The content of one attachment, identified by its SHA-2 (lowercase hex).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachmentData {
@@ -77,6 +81,12 @@ pub fn attachments_from_parts(statements: &[Value], parts: &[Part]) -> Result<Ve
         }
         let content_type =
             part_type.or_else(|| referencing.iter().find_map(|d| d.content_type)).unwrap_or("application/octet-stream");
+        if content_type.len() > MAX_CONTENT_TYPE_BYTES {
+            return Err(part_error(
+                i + 1,
+                format!("has a content type of {} bytes, more than {MAX_CONTENT_TYPE_BYTES}", content_type.len()),
+            ));
+        }
         out.push(AttachmentData { sha2, content_type: content_type.to_string(), bytes: part.body.to_vec() });
     }
     for d in &declared {
@@ -163,13 +173,7 @@ fn part_error(number: usize, rule: impl Into<String>) -> ValidationError {
 
 /// Lowercase hex.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    out
+    hex::encode(bytes)
 }
 
 #[cfg(test)]

@@ -3,9 +3,10 @@
 //! be written first: a batch indexes its referrers through targets found in the batch or already stored, and
 //! its statements as targets of referrers already stored (found through `statement_refs`).
 
-use crate::clickhouse::rows::{IndexRow, RefRow, StatementRow};
-use crate::clickhouse::{RowSink, SinkError};
-use crate::transform::{index_rows, Subject, Target};
+use super::rows::{IndexRow, RefRow, StatementRow};
+use super::transform::{index_rows, Subject, Target};
+use crate::clickhouse::RowSink;
+use lrs_common::clickhouse::DbError;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
@@ -31,7 +32,7 @@ pub async fn via_rows(
     statements: &[StatementRow],
     refs: &[RefRow],
     sink: &dyn RowSink,
-) -> Result<Vec<IndexRow>, SinkError> {
+) -> Result<Vec<IndexRow>, DbError> {
     let mut out = Vec::new();
     if statements.is_empty() {
         return Ok(out);
@@ -96,8 +97,8 @@ fn link(r: &RefRow, t: &TargetFacts, out: &mut Vec<IndexRow>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clickhouse::rows::WatermarkRow;
-    use crate::transform::{to_rows, Position, RecordRows};
+    use crate::statements::rows::{RecordRows, WatermarkRow};
+    use crate::statements::transform::{to_rows, Position};
     use futures::future::BoxFuture;
     use xapi::envelope::{Envelope, EnvelopeStatement};
 
@@ -111,17 +112,17 @@ mod tests {
     }
 
     impl RowSink for Stored {
-        fn write_tables<'a>(&'a self, _: &'a RecordRows) -> BoxFuture<'a, Result<(), SinkError>> {
+        fn write_tables<'a>(&'a self, _: &'a RecordRows) -> BoxFuture<'a, Result<(), DbError>> {
             Box::pin(async { Ok(()) })
         }
-        fn write_watermarks<'a>(&'a self, _: &'a [WatermarkRow]) -> BoxFuture<'a, Result<(), SinkError>> {
+        fn write_watermarks<'a>(&'a self, _: &'a [WatermarkRow]) -> BoxFuture<'a, Result<(), DbError>> {
             Box::pin(async { Ok(()) })
         }
         fn statements_by_id<'a>(
             &'a self,
             store: &'a str,
             ids: &'a [Uuid],
-        ) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, SinkError>> {
+        ) -> BoxFuture<'a, Result<Vec<(Uuid, String)>, DbError>> {
             let found = self
                 .statements
                 .iter()
@@ -134,7 +135,7 @@ mod tests {
             &'a self,
             store: &'a str,
             targets: &'a [Uuid],
-        ) -> BoxFuture<'a, Result<Vec<RefRow>, SinkError>> {
+        ) -> BoxFuture<'a, Result<Vec<RefRow>, DbError>> {
             let found = self.refs.iter().filter(|r| r.store == store && targets.contains(&r.target)).cloned().collect();
             Box::pin(async move { Ok(found) })
         }
@@ -145,7 +146,8 @@ mod tests {
             statements: vec![EnvelopeStatement { fingerprint: 0, json: json.as_bytes() }],
             attachments: vec![],
         }
-        .encode();
+        .encode()
+        .unwrap();
         to_rows(Some("s"), Some(&bytes), Position { partition: 0, offset }, 0).expect("rows")
     }
 

@@ -1,4 +1,5 @@
-//! Rows as the processor writes them (column names match `schemas/clickhouse/`).
+//! The rows a statement record becomes, as the processor writes them (column names match
+//! `schemas/clickhouse/`). The ClickHouse sink only consumes these.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -76,7 +77,7 @@ pub struct AttachmentRow {
     pub sha2: String,
     pub content_type: String,
     /// Binary content; ClickHouse Strings are byte strings.
-    #[serde(with = "serde_bytes_as_string")]
+    #[serde(with = "lrs_common::clickhouse::bytes")]
     pub content: Vec<u8>,
     pub stored_ms: i64,
 }
@@ -100,6 +101,39 @@ pub struct AgentRow {
     pub stored_ms: i64,
 }
 
+/// The rows of one record (or of a whole batch, merged).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct RecordRows {
+    pub statements: Vec<StatementRow>,
+    pub index: Vec<IndexRow>,
+    pub voids: Vec<VoidRow>,
+    /// This record's StatementRef statements, by target (also written to `statement_refs`).
+    pub refs: Vec<RefRow>,
+    pub attachments: Vec<AttachmentRow>,
+    pub activities: Vec<ActivityRow>,
+    pub agents: Vec<AgentRow>,
+}
+
+impl RecordRows {
+    /// About how many bytes the rows take, for the batch limits.
+    pub fn bytes(&self) -> usize {
+        self.statements.iter().map(|s| s.raw.len() + 256).sum::<usize>()
+            + self.index.len() * 128
+            + self.attachments.iter().map(|a| a.content.len() + 128).sum::<usize>()
+    }
+
+    /// Appends `other`'s rows.
+    pub fn extend(&mut self, other: RecordRows) {
+        self.statements.extend(other.statements);
+        self.index.extend(other.index);
+        self.voids.extend(other.voids);
+        self.refs.extend(other.refs);
+        self.attachments.extend(other.attachments);
+        self.activities.extend(other.activities);
+        self.agents.extend(other.agents);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, clickhouse::Row)]
 pub struct WatermarkRow {
     pub topic: String,
@@ -108,11 +142,4 @@ pub struct WatermarkRow {
     pub next_offset: i64,
     pub through_ms: i64,
     pub observed_ms: i64,
-}
-
-/// RowBinary writes a String as its length and bytes, so raw bytes serialise as one.
-mod serde_bytes_as_string {
-    pub fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(bytes)
-    }
 }

@@ -2,7 +2,7 @@
 //! table out, or the reason the record cannot be used (it then goes to the dead-letter topic whole: a request
 //! is stored entirely or not at all).
 
-use crate::clickhouse::rows::{ActivityRow, AgentRow, AttachmentRow, IndexRow, RefRow, StatementRow, VoidRow};
+use super::rows::{ActivityRow, AgentRow, AttachmentRow, IndexRow, RecordRows, RefRow, StatementRow, VoidRow};
 use serde_json::Value;
 use uuid::Uuid;
 use xapi::index::Facts;
@@ -26,24 +26,14 @@ pub enum DecodeError {
     Statement { index: usize, error: xapi::extract::ExtractError },
 }
 
-/// The rows of one record.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct RecordRows {
-    pub statements: Vec<StatementRow>,
-    pub index: Vec<IndexRow>,
-    pub voids: Vec<VoidRow>,
-    /// This record's StatementRef statements, by target (also written to `statement_refs`).
-    pub refs: Vec<RefRow>,
-    pub attachments: Vec<AttachmentRow>,
-    pub activities: Vec<ActivityRow>,
-    pub agents: Vec<AgentRow>,
-}
-
-impl RecordRows {
-    pub fn bytes(&self) -> usize {
-        self.statements.iter().map(|s| s.raw.len() + 256).sum::<usize>()
-            + self.index.len() * 128
-            + self.attachments.iter().map(|a| a.content.len() + 128).sum::<usize>()
+impl DecodeError {
+    /// A bounded label for the dead-letter metric.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DecodeError::NoPayload => "no_payload",
+            DecodeError::MissingHeader(_) => "missing_header",
+            DecodeError::Envelope(_) | DecodeError::Statement { .. } => "undecodable",
+        }
     }
 }
 
@@ -230,6 +220,7 @@ mod tests {
             attachments: vec![],
         }
         .encode()
+        .unwrap()
     }
 
     #[test]
@@ -286,7 +277,8 @@ mod tests {
             statements: vec![EnvelopeStatement { fingerprint: 0, json: raw.as_bytes() }],
             attachments: vec![EnvelopeAttachment { sha2: "ab", content_type: "text/plain", content: b"hi" }],
         }
-        .encode();
+        .encode()
+        .unwrap();
         let rows = to_rows(Some("s"), Some(&bytes), AT, 0).expect("rows");
         assert_eq!(rows.attachments[0].content, b"hi");
         assert_eq!(rows.attachments[0].stored_ms, rows.statements[0].stored_ms);
@@ -303,21 +295,5 @@ mod tests {
             Err(DecodeError::Statement { index: 0, .. })
         ));
         assert!(to_rows(Some("s"), Some(&envelope(&[&statement(), "\u{ff}"])), AT, 0).is_err());
-    }
-
-    /// Every example statement in `schemas/examples/` must turn into rows.
-    #[test]
-    fn every_schema_example_decodes() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/examples");
-        let mut n = 0;
-        for entry in std::fs::read_dir(dir).expect("schemas/examples exists") {
-            let path = entry.expect("entry").path();
-            let bytes = std::fs::read(&path).expect("readable");
-            let text = String::from_utf8(bytes).expect("utf-8");
-            let rows = to_rows(Some("default"), Some(&envelope(&[&text])), AT, 0);
-            assert!(rows.is_ok(), "{}: {:?}", path.display(), rows.err());
-            n += 1;
-        }
-        assert!(n > 0);
     }
 }
