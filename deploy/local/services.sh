@@ -26,6 +26,7 @@ start() {
 stop() {
   # The gateway first (no new writes), the processor last (it drains what was accepted).
   stop_pid server 30
+  stop_pid ingest 30 # a gateway started by an earlier version of this script
   stop_pid query 30
   stop_pid processor 60
 }
