@@ -18,6 +18,12 @@ pub struct Settings {
     pub dead_letter_topic: String,
     /// Document write commands (State, Activity Profile, Agent Profile), applied by the processor.
     pub documents_topic: String,
+    /// The statement-id log: the ids the processors wrote, which gateways tail for the 409 check.
+    pub ids_topic: String,
+    /// How long a gateway asks ClickHouse about an id it cannot rule out before accepting the write anyway.
+    pub conflict_lookup_timeout: Duration,
+    /// How long a read waits for the writes acknowledged before it started to become readable.
+    pub read_wait: Duration,
     pub consumer_group: String,
     pub clickhouse_url: String,
     pub clickhouse_database: String,
@@ -113,13 +119,16 @@ impl Settings {
         let ingest_addr = parse(&get, "LRS_INGEST_ADDR", "127.0.0.1:8080")?;
         Ok(Settings {
             kafka_brokers: get("LRS_KAFKA_BROKERS", "127.0.0.1:9092"),
-            kafka_linger_ms: parse(&get, "LRS_KAFKA_LINGER_MS", "20")?,
+            kafka_linger_ms: parse(&get, "LRS_KAFKA_LINGER_MS", "5")?,
             kafka_enqueue_timeout: millis(&get, "LRS_KAFKA_ENQUEUE_TIMEOUT_MS", "5000")?,
             kafka_delivery_timeout: millis(&get, "LRS_KAFKA_DELIVERY_TIMEOUT_MS", "10000")?,
             kafka_replication: parse(&get, "LRS_KAFKA_REPLICATION", "1")?,
             statements_topic: get("LRS_STATEMENTS_TOPIC", "xapi-statements"),
             dead_letter_topic: get("LRS_DEAD_LETTER_TOPIC", "xapi-statements-dlq"),
             documents_topic: get("LRS_DOCUMENTS_TOPIC", "xapi-documents"),
+            ids_topic: get("LRS_IDS_TOPIC", "xapi-statement-ids"),
+            conflict_lookup_timeout: millis(&get, "LRS_CONFLICT_LOOKUP_TIMEOUT_MS", "1000")?,
+            read_wait: millis(&get, "LRS_READ_WAIT_MS", "5000")?,
             consumer_group: get("LRS_CONSUMER_GROUP", "lrs-processor"),
             clickhouse_url: get("LRS_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
             clickhouse_database: get("LRS_CLICKHOUSE_DATABASE", "lrs"),

@@ -23,6 +23,10 @@ pub fn counter_vec(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
     registered(IntCounterVec::new(Opts::new(name, help), labels))
 }
 
+pub fn counter(name: &str, help: &str) -> prometheus::IntCounter {
+    registered(prometheus::IntCounter::new(name, help))
+}
+
 pub fn gauge(name: &str, help: &str) -> IntGauge {
     registered(IntGauge::new(name, help))
 }

@@ -1,6 +1,8 @@
 //! Kafka: client configuration, rdkafka's own logs and statistics routed into tracing and Prometheus, and the
 //! topic definitions of `schemas/topics.json`.
 
+pub mod barrier;
+pub mod idlog;
 pub mod metrics;
 pub mod publisher;
 pub mod topics;

@@ -23,6 +23,7 @@ pub struct TopicSpecs {
     pub statements: TopicSpec,
     pub dead_letter: TopicSpec,
     pub documents: TopicSpec,
+    pub ids: TopicSpec,
 }
 
 pub fn specs() -> Result<TopicSpecs, serde_json::Error> {
@@ -39,7 +40,7 @@ pub enum TopicError {
     Create { topic: String, code: RDKafkaErrorCode },
 }
 
-/// Creates the statements, dead-letter and documents topics named in `settings`, with `replication` replicas.
+/// Creates the statements, dead-letter, documents and statement-id topics named in `settings`, with `replication` replicas.
 /// Returns the names of the topics it created.
 pub async fn ensure(settings: &Settings, replication: i32) -> Result<Vec<String>, TopicError> {
     let specs = specs()?;
@@ -48,6 +49,7 @@ pub async fn ensure(settings: &Settings, replication: i32) -> Result<Vec<String>
         (&settings.statements_topic, &specs.statements),
         (&settings.dead_letter_topic, &specs.dead_letter),
         (&settings.documents_topic, &specs.documents),
+        (&settings.ids_topic, &specs.ids),
     ];
     let configs: Vec<BTreeMap<String, String>> = wanted.iter().map(|(_, spec)| config_for(spec, replication)).collect();
     let new_topics: Vec<NewTopic> = wanted
