@@ -46,7 +46,10 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
             topic: settings.statements_topic.clone(),
             group: settings.consumer_group.clone(),
             strategy: statements::StatementStrategy,
-            writer: statements::writer::StatementWriter::new(sink),
+            writer: statements::writer::StatementWriter::new(
+                sink,
+                Some(statements::writer::IdLog { publisher: publisher.clone(), topic: settings.ids_topic.clone() }),
+            ),
             source: SourceConfig {
                 limits: Limits {
                     max_rows: settings.batch_max_rows,

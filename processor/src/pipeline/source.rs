@@ -74,12 +74,16 @@ pub fn run<C: Consumer, S: Strategy>(
         if let Some(wm) = &config.watermarks {
             state.report(consumer, wm, batch.is_empty() && hooks.completions().outstanding == 0);
         }
+        // A written batch is committed at the next turn of the loop, and reads wait for that commit: while the
+        // writer owes an answer the loop turns every couple of milliseconds.
+        let owed = hooks.completions().outstanding > 0;
         let wait = match batch.deadline(&config.limits) {
             Some(d) => {
                 d.saturating_duration_since(Instant::now()).clamp(Duration::from_millis(1), Duration::from_millis(50))
             }
             None => Duration::from_millis(100),
         };
+        let wait = if owed { wait.min(Duration::from_millis(2)) } else { wait };
         let polled = consumer.poll(wait);
         // Rebalance callbacks ran inside the poll: the record it returned may be from a partition assigned
         // just now, so the assignment is brought up to date before the record is looked at.

@@ -2,7 +2,8 @@
 //! batch), link StatementRefs against the batch and the store, insert every table, then look for partners
 //! again (a referrer and its target written at the same moment by two processors each miss the other in the
 //! first lookup; of two write-then-read sequences at least one read sees the other's write, so the pair is
-//! linked by one of them). The batch is committed only after all of it, so a crash repeats it whole.
+//! linked by one of them). Last, the ids written are published to the statement-id log (gateways tail it
+//! for the 409 check). The batch is committed only after all of it, so a crash repeats it whole.
 
 use super::refs::via_rows;
 use super::rows::RecordRows;
@@ -10,16 +11,26 @@ use super::transform::dedup_by;
 use crate::clickhouse::RowSink;
 use crate::pipeline::{WriteError, Writer};
 use futures::future::BoxFuture;
-use std::collections::HashSet;
+use lrs_common::kafka::idlog::{self, WrittenId};
+use lrs_common::kafka::{self, Publisher, STORE_HEADER};
+use rdkafka::message::{Header, OwnedHeaders};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
+
+/// Where the ids of written statements are announced.
+pub struct IdLog {
+    pub publisher: Publisher,
+    pub topic: String,
+}
 
 pub struct StatementWriter {
     sink: Arc<dyn RowSink>,
+    ids: Option<IdLog>,
 }
 
 impl StatementWriter {
-    pub fn new(sink: Arc<dyn RowSink>) -> Self {
-        StatementWriter { sink }
+    pub fn new(sink: Arc<dyn RowSink>, ids: Option<IdLog>) -> Self {
+        StatementWriter { sink, ids }
     }
 }
 
@@ -28,6 +39,7 @@ pub struct Work {
     tables: RecordRows,
     linked: bool,
     written: bool,
+    announced: bool,
 }
 
 impl Writer for StatementWriter {
@@ -41,7 +53,7 @@ impl Writer for StatementWriter {
         }
         dedup_by(&mut tables.activities, |a| (a.store.clone(), a.activity_id.clone(), a.definition_hash));
         dedup_by(&mut tables.agents, |a| (a.store.clone(), a.key.clone(), a.agent.clone()));
-        Work { tables, linked: false, written: false }
+        Work { tables, linked: false, written: false, announced: false }
     }
 
     fn write<'a>(&'a self, work: &'a mut Work) -> BoxFuture<'a, Result<(), WriteError>> {
@@ -66,7 +78,37 @@ impl Writer for StatementWriter {
                 tracing::info!(rows = late.len(), "statement references linked after a concurrent write");
                 sink.write_tables(&RecordRows { index: late, ..RecordRows::default() }).await?;
             }
+            if let (Some(log), false) = (&self.ids, work.announced) {
+                announce(log, &work.tables).await?;
+                work.announced = true;
+            }
             Ok(())
         })
     }
+}
+
+/// One id-log record per store of the batch.
+async fn announce(log: &IdLog, tables: &RecordRows) -> Result<(), WriteError> {
+    let mut by_store: BTreeMap<&str, Vec<WrittenId>> = BTreeMap::new();
+    for s in &tables.statements {
+        by_store.entry(s.store.as_str()).or_default().push(WrittenId {
+            id: s.id,
+            fingerprint: s.fingerprint,
+            timestamp_ms: s.timestamp_ms,
+        });
+    }
+    for (store, ids) in by_store {
+        let payload = idlog::encode(&ids);
+        let headers = OwnedHeaders::new().insert(Header { key: STORE_HEADER, value: Some(store) });
+        log.publisher
+            .send(kafka::Record {
+                topic: &log.topic,
+                key: Some(store.as_bytes()),
+                partition: None,
+                payload: &payload,
+                headers,
+            })
+            .await?;
+    }
+    Ok(())
 }
