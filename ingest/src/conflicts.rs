@@ -1,8 +1,5 @@
-//! xAPI's rule for a statement id that is already stored: the same statement again is a no-op, a different
-//! one is 409 Conflict. The gateway compares comparison fingerprints (computed by the domain crate from what
-//! the client sent) with the stored ones, looked up in ClickHouse by one batched lookup shared by all
-//! concurrent requests. Two different statements racing with one id through different gateways are both
-//! accepted; storage then keeps the first (earliest `stored`) and queries never show two.
+//! The stored statements' fingerprints, when the gateway must ask ClickHouse (see `ids`): looked up by one
+//! batched lookup shared by all concurrent requests.
 
 use futures::future::BoxFuture;
 use lrs_common::clickhouse::{winner, Db, DbError};
@@ -11,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
-use xapi::Prepared;
 
 /// A stored statement as the comparison sees it: its fingerprint (without timestamp) and its timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,53 +89,5 @@ impl StoredFingerprints for ClickHouseFingerprints {
             let found = self.batcher.get(keys, self.timeout).await?;
             Ok(found.into_iter().map(|((_, id), s)| (id, s)).collect())
         })
-    }
-}
-
-/// What to do with a request's statements given the stored ones.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Publish these (statements identical to stored ones are dropped: re-sending them is a no-op).
-    Publish(Vec<Prepared>),
-    /// A statement differs from the stored statement with its id.
-    Conflict(Uuid),
-}
-
-pub fn resolve(prepared: Vec<Prepared>, stored: &HashMap<Uuid, StoredStatement>) -> Outcome {
-    let differs = |p: &Prepared, s: &StoredStatement| {
-        s.fingerprint != p.fingerprint || p.client_timestamp_ms.is_some_and(|t| t != s.timestamp_ms)
-    };
-    if let Some(p) = prepared.iter().find(|p| stored.get(&p.id).is_some_and(|s| differs(p, s))) {
-        return Outcome::Conflict(p.id);
-    }
-    Outcome::Publish(prepared.into_iter().filter(|p| !stored.contains_key(&p.id)).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(id: u128, fingerprint: u64) -> Prepared {
-        Prepared { id: Uuid::from_u128(id), payload: vec![], fingerprint, client_id: true, client_timestamp_ms: None }
-    }
-
-    fn s(fingerprint: u64) -> StoredStatement {
-        StoredStatement { fingerprint, timestamp_ms: 500 }
-    }
-
-    #[test]
-    fn timestamps_conflict_only_when_both_sides_have_one() {
-        let stored = HashMap::from([(Uuid::from_u128(1), s(10))]);
-        let with = |t| Prepared { client_timestamp_ms: Some(t), ..p(1, 10) };
-        assert_eq!(resolve(vec![with(500)], &stored), Outcome::Publish(vec![]));
-        assert_eq!(resolve(vec![with(501)], &stored), Outcome::Conflict(Uuid::from_u128(1)));
-    }
-
-    #[test]
-    fn same_is_dropped_different_conflicts() {
-        let stored = HashMap::from([(Uuid::from_u128(1), s(10)), (Uuid::from_u128(2), s(20))]);
-        assert_eq!(resolve(vec![p(1, 10), p(3, 30)], &stored), Outcome::Publish(vec![p(3, 30)]));
-        assert_eq!(resolve(vec![p(3, 30), p(2, 21)], &stored), Outcome::Conflict(Uuid::from_u128(2)));
-        assert_eq!(resolve(vec![p(1, 10)], &stored), Outcome::Publish(vec![]));
     }
 }

@@ -10,6 +10,7 @@ mod documents;
 #[cfg(test)]
 mod envelope_tests;
 mod error;
+pub mod ids;
 mod metrics;
 mod publish;
 mod statements;
@@ -25,9 +26,11 @@ pub use visibility::Visibility;
 use axum::Router;
 use lrs_common::auth::Credentials;
 use lrs_common::http::service::Ready;
+use lrs_common::kafka::barrier::Barrier;
 use lrs_common::kafka::Publisher;
 use lrs_common::{http, Settings, Shutdown};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 #[derive(Clone)]
@@ -37,8 +40,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Set in the visible acknowledgement mode.
     pub visibility: Option<Arc<Visibility>>,
-    /// Stored statements' fingerprints, for 409 on a conflicting id (None: no check, as in unit tests).
-    pub fingerprints: Option<Arc<dyn StoredFingerprints>>,
+    /// What the gateway knows of statement ids, for 409 on a conflicting id.
+    pub ids: Arc<ids::IdIndex>,
 }
 
 /// The statement write routes, without the operational endpoints.
@@ -58,18 +61,30 @@ pub struct Gateway {
     pub routes: Router,
     pub publisher: Publisher,
     pub ready: Ready,
+    /// Keeps the id log tail running.
+    pub tail: ids::Tail,
 }
 
 pub fn gateway(settings: &Settings, credentials: Arc<Credentials>) -> anyhow::Result<Gateway> {
     let publisher = Publisher::new(settings, "lrs-ingest")?;
     let db = lrs_common::clickhouse::db(settings);
+    let visibility = match settings.ack_mode {
+        lrs_common::config::AckMode::Visible => {
+            let barrier = Barrier::new(settings, &settings.statements_topic, &settings.consumer_group)?;
+            Some(Arc::new(Visibility::new(barrier, settings.visible_timeout)))
+        }
+        lrs_common::config::AckMode::Durable => None,
+    };
+    let filter = Arc::new(ids::IdFilter::new(1 << 20));
+    let recent = Arc::new(ids::Recent::new(1 << 18));
+    let tail = ids::tail::start(settings, db.with_timeout(Duration::from_secs(600)), filter.clone(), recent.clone());
+    let lookups = Arc::new(ClickHouseFingerprints::new(db));
     let state = AppState {
         credentials: credentials.clone(),
         publisher: Arc::new(StatementPublisher::new(publisher.clone(), &settings.statements_topic)),
         max_body_bytes: settings.max_body_bytes,
-        visibility: (settings.ack_mode == lrs_common::config::AckMode::Visible)
-            .then(|| Arc::new(Visibility::new(db.clone(), settings.visible_timeout))),
-        fingerprints: Some(Arc::new(ClickHouseFingerprints::new(db))),
+        visibility,
+        ids: Arc::new(ids::IdIndex::new(filter, recent, lookups, settings.conflict_lookup_timeout)),
     };
     let routes = xapi_router(state).merge(documents::router(settings, publisher.clone(), credentials));
     let (probe, topic) = (publisher.clone(), settings.statements_topic.clone());
@@ -82,7 +97,7 @@ pub fn gateway(settings: &Settings, credentials: Arc<Credentials>) -> anyhow::Re
             }
         })
     });
-    Ok(Gateway { routes, publisher, ready })
+    Ok(Gateway { routes, publisher, ready, tail })
 }
 
 /// Serves the gateway until `shutdown`.

@@ -1,5 +1,5 @@
-use lrs_common::metrics::{counter_vec, histogram_vec};
-use prometheus::{HistogramVec, IntCounterVec};
+use lrs_common::metrics::{counter, counter_vec, gauge, histogram_vec};
+use prometheus::{HistogramVec, IntCounter, IntCounterVec, IntGauge};
 use std::sync::LazyLock;
 
 pub static STATEMENTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
@@ -19,11 +19,32 @@ pub static VISIBLE_WAIT: LazyLock<HistogramVec> = LazyLock::new(|| {
     )
 });
 
+pub static CONFLICT_CHECKS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "lrs_ingest_conflict_checks_total",
+        "Client-chosen statement ids checked against stored ones, by how the answer was found (recent, filter, lookup, unchecked)",
+        &["answer"],
+    )
+});
+
+pub static CONFLICTS_LATE: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "lrs_ingest_late_conflicts_total",
+        "Different statements accepted with one id through different gateways at about the same moment (first stored wins)",
+    )
+});
+
+pub static ID_FILTER_ITEMS: LazyLock<IntGauge> =
+    LazyLock::new(|| gauge("lrs_ingest_id_filter_items", "Statement ids in this gateway's filter of stored ids"));
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn definitions_register() {
         super::STATEMENTS.with_label_values(&["accepted"]).inc();
         super::VISIBLE_WAIT.with_label_values(&["visible"]).observe(0.1);
+        super::CONFLICT_CHECKS.with_label_values(&["filter"]).inc();
+        super::CONFLICTS_LATE.inc();
+        super::ID_FILTER_ITEMS.set(1);
     }
 }

@@ -1,6 +1,5 @@
 //! `POST /xapi/statements` and `PUT /xapi/statements?statementId=`.
 
-use crate::conflicts::{resolve, Outcome};
 use crate::error::IngestError;
 use crate::metrics::STATEMENTS;
 use crate::publish::AttachmentContent;
@@ -29,10 +28,10 @@ pub async fn post(
 ) -> Result<Response, IngestError> {
     // POST takes no parameters (an alternate-syntax request's parameters were moved into the form).
     Params::parse(query.as_deref().unwrap_or(""), &[]).map_err(|e| IngestError::BadRequest(e.0))?;
-    let (prepared, attachments) = receive(&state, &principal, version, &headers, body, prepare_batch)?;
-    let ids: Vec<String> = prepared.iter().map(|p| p.id.hyphenated().to_string()).collect();
-    publish(&state, &principal, version, prepared, &attachments).await?;
-    Ok(Json(ids).into_response())
+    let received = receive(&state, &principal, version, &headers, body, prepare_batch)?;
+    let ids: Vec<String> = received.prepared.iter().map(|p| p.id.hyphenated().to_string()).collect();
+    let visible = publish(&state, &principal, version, received).await?;
+    Ok(mark(Json(ids).into_response(), visible))
 }
 
 pub async fn put(
@@ -47,10 +46,10 @@ pub async fn put(
     let params = Params::parse(query.as_deref().unwrap_or(""), &["statementId"]).map_err(bad)?;
     let id = params.required("statementId").map_err(bad)?;
     let id = Uuid::parse_str(id).map_err(|_| IngestError::BadRequest(format!("statementId {id:?} is not a UUID")))?;
-    let (prepared, attachments) =
+    let received =
         receive(&state, &principal, version, &headers, body, |body, ctx| prepare_put(body, id, ctx).map(|p| vec![p]))?;
-    publish(&state, &principal, version, prepared, &attachments).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let visible = publish(&state, &principal, version, received).await?;
+    Ok(mark(StatusCode::NO_CONTENT.into_response(), visible))
 }
 
 /// Reads and checks the body (a JSON statement body, or multipart/mixed with attachment parts), prepares its
@@ -62,11 +61,21 @@ fn receive(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     prepare: impl FnOnce(&[u8], &PrepareContext) -> Result<Vec<Prepared>, xapi::ValidationError>,
-) -> Result<(Vec<Prepared>, Vec<AttachmentContent>), IngestError> {
+) -> Result<Received, IngestError> {
     let body = read_body(body, state.max_body_bytes)?;
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or_default());
-    let ctx = PrepareContext { version, stored_ms: lrs_common::now_ms(), authority: &principal.authority };
-    accept(&body, content_type, &ctx, prepare)
+    let stored_ms = lrs_common::now_ms();
+    let ctx = PrepareContext { version, stored_ms, authority: &principal.authority };
+    let (prepared, attachments) = accept(&body, content_type, &ctx, prepare)?;
+    Ok(Received { prepared, attachments, stored_ms })
+}
+
+/// A request's statements, ready to publish.
+struct Received {
+    prepared: Vec<Prepared>,
+    attachments: Vec<AttachmentContent>,
+    /// The `stored` time they were given.
+    stored_ms: i64,
 }
 
 /// The checks of a statement request body, and what it becomes (pure: the property test builds every
@@ -131,34 +140,38 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// Publishes what is new in the request (409 when a statement conflicts with a stored one), then, in the visible
 /// mode, waits until the request's statements can be read.
+/// Publishes what is new in the request (409 when a statement conflicts with a stored one) and, in the
+/// visible mode, waits until it can be read. Returns false when that wait timed out.
 async fn publish(
     state: &AppState,
     principal: &Principal,
     version: XapiVersion,
-    prepared: Vec<Prepared>,
-    attachments: &[AttachmentContent],
-) -> Result<(), IngestError> {
-    let prepared = match &state.fingerprints {
-        Some(stored) if prepared.iter().any(|p| p.client_id) => {
-            let client_ids: Vec<Uuid> = prepared.iter().filter(|p| p.client_id).map(|p| p.id).collect();
-            let found = stored.fingerprints(&principal.store, &client_ids).await?;
-            match resolve(prepared, &found) {
-                Outcome::Publish(p) => p,
-                Outcome::Conflict(id) => {
-                    STATEMENTS.with_label_values(&["conflict"]).inc();
-                    return Err(IngestError::Conflict(id));
-                }
-            }
+    received: Received,
+) -> Result<bool, IngestError> {
+    let Received { prepared, attachments, stored_ms } = received;
+    let checked = state.ids.check(&principal.store, prepared, stored_ms).await?;
+    if checked.publish.is_empty() {
+        return Ok(true);
+    }
+    let delivered = match state.publisher.publish(&principal.store, version, &checked.publish, &attachments).await {
+        Ok(d) => d,
+        Err(e) => {
+            state.ids.abandon(&principal.store, &checked);
+            return Err(e.into());
         }
-        _ => prepared,
     };
-    if !prepared.is_empty() {
-        state.publisher.publish(&principal.store, version, &prepared, attachments).await?;
+    state.ids.confirm(&principal.store, &checked);
+    STATEMENTS.with_label_values(&["accepted"]).inc_by(checked.publish.len() as u64);
+    match &state.visibility {
+        Some(visibility) => Ok(visibility.wait(delivered).await),
+        None => Ok(true),
     }
-    STATEMENTS.with_label_values(&["accepted"]).inc_by(prepared.len() as u64);
-    // A request is one record, written by one insert: when one of its statements is readable, all are.
-    if let (Some(visibility), Some(first)) = (&state.visibility, prepared.first()) {
-        visibility.wait(principal.store.clone(), first.id).await;
+}
+
+/// The visible mode's answer when the write did not become readable in time.
+fn mark(mut res: Response, visible: bool) -> Response {
+    if !visible {
+        res.headers_mut().insert(crate::visibility::HEADER, axum::http::HeaderValue::from_static("pending"));
     }
-    Ok(())
+    res
 }

@@ -44,7 +44,12 @@ fn app(recorder: Arc<Recorder>) -> axum::Router {
         publisher: recorder,
         max_body_bytes: 4096,
         visibility: None,
-        fingerprints: None,
+        ids: Arc::new(crate::ids::IdIndex::new(
+            Arc::new(crate::ids::IdFilter::new(1024)),
+            Arc::new(crate::ids::Recent::new(1024)),
+            Arc::new(crate::ids::NoLookups),
+            std::time::Duration::from_millis(10),
+        )),
     })
     .layer(axum::middleware::from_fn(lrs_common::http::version_header))
 }

@@ -1,70 +1,41 @@
-//! The visible acknowledgement mode: after Kafka acknowledged a request, wait until the query service can
-//! read it (read-your-writes), then answer. The waiting requests' ids are checked together by one batched
-//! lookup every 20 ms, so the load on ClickHouse does not grow with the number of concurrent requests.
+//! The visible acknowledgement mode: after Kafka acknowledged a request's record, wait until the processors
+//! have committed past it (they commit only after writing), so the write is readable when it is answered.
+//! Waits on the same read barrier as the query service (Kafka offsets only, no ClickHouse polling). A wait
+//! that times out still answers (the write is durable) but says so: `X-LRS-Visibility: pending`.
 
 use crate::metrics::VISIBLE_WAIT;
-use futures::future::BoxFuture;
-use lrs_common::clickhouse::{Db, DbError};
-use lrs_common::lookup::{self, Batcher, Mode};
-use std::collections::HashMap;
-use std::sync::Arc;
+use lrs_common::kafka::barrier::{Barrier, Target, Wait};
+use lrs_common::kafka::Delivered;
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-use uuid::Uuid;
 
-type Key = (Arc<str>, Uuid);
+pub const HEADER: &str = "x-lrs-visibility";
 
 pub struct Visibility {
-    batcher: Batcher<Key, ()>,
+    barrier: Barrier,
     timeout: Duration,
 }
 
 impl Visibility {
-    pub fn new(db: Db, timeout: Duration) -> Self {
-        let batcher = Batcher::new(
-            Arc::new(Source { db }),
-            lookup::Config { mode: Mode::Until { every: Duration::from_millis(20) }, workers: 1, max_keys: 10_000 },
-        );
-        Visibility { batcher, timeout }
+    pub fn new(barrier: Barrier, timeout: Duration) -> Self {
+        Visibility { barrier, timeout }
     }
 
-    /// Waits until `id` of `store` is stored; false when it is not within the timeout (the write is durable
-    /// all the same, and the wait is counted).
-    pub async fn wait(&self, store: Arc<str>, id: Uuid) -> bool {
+    /// Waits until the record at `at` is written; false when it is not within the timeout.
+    pub async fn wait(&self, at: Delivered) -> bool {
         let started = Instant::now();
-        let visible = matches!(self.batcher.get(vec![(store, id)], self.timeout).await, Ok(found) if !found.is_empty());
-        let outcome = if visible { "visible" } else { "timeout" };
-        VISIBLE_WAIT.with_label_values(&[outcome]).observe(started.elapsed().as_secs_f64());
+        let target = Target::Offsets(BTreeMap::from([(at.partition, at.offset + 1)]));
+        let visible = self.barrier.wait(target, self.timeout).await == Wait::Passed;
+        VISIBLE_WAIT
+            .with_label_values(&[if visible { "visible" } else { "timeout" }])
+            .observe(started.elapsed().as_secs_f64());
         if !visible {
-            tracing::warn!("statements not visible within the timeout; answered as durable");
+            tracing::warn!(
+                partition = at.partition,
+                offset = at.offset,
+                "write not visible within the timeout; answered as durable (pending)"
+            );
         }
         visible
-    }
-}
-
-struct Source {
-    db: Db,
-}
-
-impl lookup::Source<Key, ()> for Source {
-    fn lookup<'a>(&'a self, keys: &'a [Key]) -> BoxFuture<'a, Result<HashMap<Key, ()>, DbError>> {
-        Box::pin(async move {
-            let mut by_store: HashMap<&Arc<str>, Vec<Uuid>> = HashMap::new();
-            for (store, id) in keys {
-                by_store.entry(store).or_default().push(*id);
-            }
-            let mut found = HashMap::new();
-            for (store, ids) in by_store {
-                let sql = format!(
-                    "SELECT DISTINCT toString(id) FROM statements WHERE store = ? AND id IN ({})",
-                    lrs_common::clickhouse::uuid_in_list(&ids)
-                );
-                for id in self.db.query(&sql).bind(&**store).fetch_all::<String>().await? {
-                    if let Ok(id) = Uuid::parse_str(&id) {
-                        found.insert((store.clone(), id), ());
-                    }
-                }
-            }
-            Ok(found)
-        })
     }
 }

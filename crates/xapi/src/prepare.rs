@@ -37,7 +37,8 @@ pub struct Prepared {
     /// timestamp: two statements with one id are "the same" (a no-op re-send, not a 409 conflict) when their
     /// fingerprints agree and their timestamps do not differ.
     pub fingerprint: u64,
-    /// Whether the client chose the id (only then can it collide with a stored statement).
+    /// Whether the client chose the id, in the body or as a PUT's `statementId` (only then can it collide with a
+    /// stored statement).
     pub client_id: bool,
     /// The client's `timestamp` (epoch ms), compared apart from the fingerprint (see `compare`).
     pub client_timestamp_ms: Option<i64>,
@@ -254,7 +255,9 @@ fn prepare_one(received: Received, put_id: Option<Uuid>, lrs: &LrsProperties) ->
     } else {
         splice(text, map, id, id_present, lrs)?
     };
-    Ok(Prepared { id, payload, fingerprint, client_id: id_present, client_timestamp_ms: timestamp_ms })
+    // A PUT's id is the client's choice too, in the body or only in the statementId parameter.
+    let client_id = id_present || put_id.is_some();
+    Ok(Prepared { id, payload, fingerprint, client_id, client_timestamp_ms: timestamp_ms })
 }
 
 /// The client's text of the statement with the LRS properties appended before its closing brace.
