@@ -32,6 +32,8 @@ pub async fn get(
 
 async fn answer(state: &AppState, principal: &Principal, query: &str) -> Result<Response, QueryError> {
     let id = parse(query).map_err(QueryError::BadRequest)?;
+    // Read-your-writes: what statements acknowledged before this read say counts.
+    state.consistency.settle().await?;
     let definitions = fetch_definitions(&state.db, &principal.store, &id).await?;
     let definition = xapi::activity::merge_definitions(definitions.iter());
     Ok(Json(xapi::activity::activity_object(&id, definition)).into_response())

@@ -37,6 +37,8 @@ async fn answer(
     query: &str,
 ) -> Result<Response, QueryError> {
     let (agent, key) = parse(query, version).map_err(QueryError::BadRequest)?;
+    // Read-your-writes: what statements acknowledged before this read say counts.
+    state.consistency.settle().await?;
     let stored = fetch_forms(&state.db, &principal.store, &key).await?;
     Ok(Json(person(&agent, &stored)).into_response())
 }

@@ -10,6 +10,7 @@ mod agents;
 mod consistency;
 mod documents;
 mod error;
+mod metrics;
 #[cfg(test)]
 mod resource_tests;
 mod statements;
@@ -39,7 +40,17 @@ pub struct AppState {
 impl AppState {
     pub fn new(settings: &Settings, credentials: Arc<Credentials>) -> Self {
         let db = lrs_common::clickhouse::db(settings);
-        let consistency = Arc::new(Consistency::new(db.clone(), settings.statements_topic.clone()));
+        let barrier =
+            lrs_common::kafka::barrier::Barrier::new(settings, &settings.statements_topic, &settings.consumer_group)
+                .map_err(|e| tracing::error!(error = %e, "no read barrier: reads answer as the store stands"))
+                .ok();
+        let consistency = Arc::new(Consistency::new(
+            db.clone(),
+            settings.statements_topic.clone(),
+            barrier,
+            settings.read_wait,
+            settings.consistency_skew_ms,
+        ));
         let statements_path = statements::response::statements_path(&settings.public_url).into();
         AppState { credentials, db, consistency, statements_path }
     }

@@ -27,7 +27,7 @@ pub async fn get(
     RawQuery(query): RawQuery,
 ) -> Response {
     // The header goes on every answer, errors included: clients poll with it until a write shows up.
-    let through = match state.consistency.through_ms().await {
+    let through = match state.consistency.settle().await {
         Ok(ms) => ms,
         Err(e) => return QueryError::from(e).into_response(),
     };
