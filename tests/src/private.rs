@@ -12,6 +12,27 @@ pub struct PrivateClickHouse {
     pub url: String,
 }
 
+fn spawn_server(dir: &std::path::Path) -> Child {
+    Command::new("clickhouse-server")
+        .arg(format!("--config-file={}", dir.join("clickhouse/config.xml").display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("clickhouse-server (make test installs it)")
+}
+
+async fn wait_up(url: &str) {
+    let ping = format!("{url}/ping");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if reqwest::get(&ping).await.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "private ClickHouse did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
@@ -20,7 +41,13 @@ impl PrivateClickHouse {
     pub async fn start() -> PrivateClickHouse {
         let dir = std::env::temp_dir().join(format!("lrs-e2e-ch-{}", uuid::Uuid::new_v4().simple()));
         let (http, tcp) = (free_port(), free_port());
-        for sub in ["clickhouse/data", "clickhouse/tmp", "clickhouse/log", "clickhouse/user_files", "clickhouse/format_schemas"] {
+        for sub in [
+            "clickhouse/data",
+            "clickhouse/tmp",
+            "clickhouse/log",
+            "clickhouse/user_files",
+            "clickhouse/format_schemas",
+        ] {
             std::fs::create_dir_all(dir.join(sub)).expect("temp dir");
         }
         let local = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/local/clickhouse");
@@ -31,22 +58,9 @@ impl PrivateClickHouse {
             .replace("@TCP_PORT@", &tcp.to_string());
         std::fs::write(dir.join("clickhouse/config.xml"), config).expect("config");
         std::fs::copy(format!("{local}/users.xml"), dir.join("clickhouse/users.xml")).expect("users");
-        let child = Command::new("clickhouse-server")
-            .arg(format!("--config-file={}", dir.join("clickhouse/config.xml").display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("clickhouse-server (make test installs it)");
+        let child = spawn_server(&dir);
         let url = format!("http://127.0.0.1:{http}");
-        let ping = format!("{url}/ping");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if reqwest::get(&ping).await.is_ok_and(|r| r.status().is_success()) {
-                break;
-            }
-            assert!(Instant::now() < deadline, "private ClickHouse did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_up(&url).await;
         PrivateClickHouse { child, dir, url }
     }
 
@@ -62,6 +76,18 @@ impl PrivateClickHouse {
 
     pub fn thaw(&self) {
         self.signal("CONT");
+    }
+
+    /// SIGKILL: gone at once, nothing flushed.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same data and ports.
+    pub async fn restart(&mut self) {
+        self.child = spawn_server(&self.dir);
+        wait_up(&self.url).await;
     }
 }
 
