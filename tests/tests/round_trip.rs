@@ -136,3 +136,23 @@ async fn visible_mode_answers_once_the_write_is_readable() {
     }
     stack.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visible_mode_says_so_when_the_wait_times_out() {
+    let mut stack = Stack::start_with(ProcessorMode::InProcess, |s| {
+        s.ack_mode = lrs_common::config::AckMode::Visible;
+        s.visible_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let res = stack.post_statements(&synthetic_statement(0)).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("x-lrs-visibility").is_none(), "visible in time: no header");
+    stack.stop_processor().await;
+    let res = stack.post_statements(&synthetic_statement(1)).await;
+    assert_eq!(res.status(), 200, "the write is durable, so it is answered");
+    assert_eq!(res.headers().get("x-lrs-visibility").and_then(|v| v.to_str().ok()), Some("pending"));
+    let ids: Vec<String> = res.json().await.expect("ids");
+    stack.start_processor(ProcessorMode::InProcess).await;
+    stack.wait_visible(&ids, Duration::from_secs(30)).await;
+    stack.shutdown().await;
+}

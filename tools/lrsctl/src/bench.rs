@@ -1,6 +1,8 @@
 //! `lrsctl bench`: drives a running LRS with real statements (re-identified for volume) and prints what an
-//! operator wants to know: statements/s accepted by the gateway (batched and single), end-to-end statements/s
-//! until visible in ClickHouse, visibility lag p50/p99 (idle and under load), and each service's peak RSS.
+//! operator wants to know: statements/s accepted by the gateway (batched and single, with client-chosen ids
+//! and, for comparison, LRS-assigned ones) with request p50/p99, end-to-end statements/s until stored in
+//! ClickHouse, read latency right after a write (idle and under load) and when idle, query latencies, and
+//! each service's peak RSS.
 
 use anyhow::{bail, Context};
 use futures::StreamExt;
@@ -8,6 +10,7 @@ use lrs_common::Settings;
 use serde_json::{json, Value};
 use std::io::BufRead;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,9 +32,15 @@ pub struct Options {
     /// Concurrent clients.
     #[arg(long, default_value_t = 8)]
     clients: usize,
-    /// Visibility-lag samples (half idle, half under load).
-    #[arg(long, default_value_t = 200)]
-    lag_samples: usize,
+    /// Read-after-write samples (half idle, half under load); as many idle reads.
+    #[arg(long, default_value_t = 400)]
+    read_samples: usize,
+    /// Let the LRS choose statement ids (the default sends client-chosen ids, as most players do).
+    #[arg(long)]
+    lrs_ids: bool,
+    /// Also post the batched and single phases with ids chosen the other way, for comparison.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    compare: bool,
     /// The xAPI endpoint (default: LRS_PUBLIC_URL/xapi).
     #[arg(long)]
     endpoint: Option<String>,
@@ -52,18 +61,23 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
     let endpoint = endpoint.trim_end_matches('/').to_string();
     let templates = load(&o.data)?;
     println!("bench: {} template statements from {}, endpoint {}", templates.len(), o.data.display(), endpoint);
+    let ids = if o.lrs_ids { Ids::Lrs } else { Ids::Client };
+    println!("bench: statement ids chosen by {}", ids.label());
     let client = Client::new(settings, &endpoint)?;
     let base_count = client.stored_count().await?;
 
     // Bodies are built before the clock starts: the figures measure the LRS, not the generator.
-    let batches: Vec<Vec<u8>> =
-        (0..o.batched.div_ceil(o.batch_size)).map(|b| body(&templates, b * o.batch_size, o.batch_size, true)).collect();
-    let singles: Vec<Vec<u8>> = (0..o.singles).map(|i| body(&templates, i, 1, false)).collect();
+    let batches = |ids: Ids| -> Vec<Vec<u8>> {
+        (0..o.batched.div_ceil(o.batch_size))
+            .map(|b| body(&templates, b * o.batch_size, o.batch_size, true, ids))
+            .collect()
+    };
+    let singles = |ids: Ids| -> Vec<Vec<u8>> { (0..o.singles).map(|i| body(&templates, i, 1, false, ids)).collect() };
 
     // The gateway on its own: the processor is paused (SIGSTOP) so it does not compete for the CPU; its
     // backlog is then drained by the end-to-end phase.
     let alone: Vec<Vec<u8>> = (0..o.batched.div_ceil(o.batch_size) / 2)
-        .map(|b| body(&templates, b * o.batch_size, o.batch_size, true))
+        .map(|b| body(&templates, b * o.batch_size, o.batch_size, true, ids))
         .collect();
     let alone_statements = alone.len() * o.batch_size;
     let mut posted_alone = 0u64;
@@ -82,38 +96,32 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
     } else {
         println!("\n0. gateway alone: skipped (--gateway-alone false, or no processor pid file under .data/run)");
     }
-    let base_count = base_count + posted_alone;
-    // The idle lag is measured once the paused processor has caught up, not while it drains that backlog.
-    let drained = Instant::now() + Duration::from_secs(600);
-    while client.stored_count().await? < base_count && Instant::now() < drained {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut expected = base_count + posted_alone;
+    // Idle figures are taken once the paused processor has caught up, not while it drains that backlog.
+    client.wait_stored(expected).await?;
+    let idle_rw = read_after_write(&client, o.read_samples / 2, &templates, ids, &AtomicBool::new(false)).await?;
+    let idle_reads = idle_read(&client, o.read_samples / 2, &idle_rw.ids).await?;
+    expected += idle_rw.ids.len() as u64;
 
     println!("\n1. gateway, batches of {} statements, {} clients, everything running", o.batch_size, o.clients);
-    let idle_lag = lag(&client, o.lag_samples / 2, &templates).await?;
     let started = Instant::now();
-    let lag_under_load = {
-        let client = client.clone();
-        let templates = templates.clone();
-        let n = o.lag_samples / 2;
+    let loaded = Arc::new(AtomicBool::new(false));
+    let rw_under_load = {
+        let (client, templates, n, loaded) = (client.clone(), templates.clone(), o.read_samples / 2, loaded.clone());
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(500)).await;
-            lag(&client, n, &templates).await
+            read_after_write(&client, n, &templates, ids, &loaded).await
         })
     };
-    let batched = post_all(&client, batches, o.clients).await?;
+    let batched = post_all(&client, batches(ids), o.clients).await?;
+    loaded.store(true, Ordering::Relaxed);
     let accepted_elapsed = started.elapsed();
-    report("batched", o.batched, accepted_elapsed, &batched);
+    report(&format!("batched, ids by {}", ids.label()), o.batched, accepted_elapsed, &batched);
 
     println!("\n2. end to end: until all {} batched statements are stored in ClickHouse", o.batched);
-    let expected = base_count + o.batched as u64 + (o.lag_samples / 2) as u64;
-    let deadline = Instant::now() + Duration::from_secs(600);
-    while client.stored_count().await? < expected {
-        if Instant::now() > deadline {
-            bail!("statements still not stored after 10 minutes");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let under_load = rw_under_load.await??;
+    expected += (o.batched + under_load.ids.len()) as u64;
+    client.wait_stored(expected).await?;
     let e2e = started.elapsed();
     println!(
         "   {:>10.0} statements/s end to end ({} statements in {:.2}s)",
@@ -121,16 +129,34 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
         o.batched,
         e2e.as_secs_f64()
     );
-    let under_load = lag_under_load.await??;
+
+    let other = ids.other();
+    if o.compare {
+        println!("\n1b. the same batches with ids chosen by {}, for comparison", other.label());
+        client.wait_stored(expected).await?;
+        let started = Instant::now();
+        let posted = post_all(&client, batches(other), o.clients).await?;
+        report(&format!("batched, ids by {}", other.label()), o.batched, started.elapsed(), &posted);
+        expected += o.batched as u64;
+        client.wait_stored(expected).await?;
+    }
 
     println!("\n3. gateway, single statements, {} clients", o.clients * 4);
     let started = Instant::now();
-    let single = post_all(&client, singles, o.clients * 4).await?;
-    report("single", o.singles, started.elapsed(), &single);
+    let single = post_all(&client, singles(ids), o.clients * 4).await?;
+    report(&format!("single, ids by {}", ids.label()), o.singles, started.elapsed(), &single);
+    expected += o.singles as u64;
+    if o.compare {
+        client.wait_stored(expected).await?;
+        let started = Instant::now();
+        let single = post_all(&client, singles(other), o.clients * 4).await?;
+        report(&format!("single, ids by {}", other.label()), o.singles, started.elapsed(), &single);
+    }
 
-    println!("\n4. visibility lag (POST acknowledged -> readable by id)");
-    print_lag("idle", &idle_lag);
-    print_lag("under load", &under_load);
+    println!("\n4. reads (GET by id) with the default read barrier");
+    idle_rw.print("right after a write, idle");
+    under_load.print("right after a write, under load");
+    print_latency("when nothing is pending", &idle_reads, 0);
 
     if o.query_store > 0 {
         println!("\n6. queries with at least {} statements stored, {} samples each", o.query_store, o.query_samples);
@@ -145,6 +171,29 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Who chooses statement ids: the client (TinCanJS, xAPI.js and cmi5 players do), or the LRS.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Ids {
+    Client,
+    Lrs,
+}
+
+impl Ids {
+    fn label(self) -> &'static str {
+        match self {
+            Ids::Client => "client",
+            Ids::Lrs => "LRS",
+        }
+    }
+
+    fn other(self) -> Ids {
+        match self {
+            Ids::Client => Ids::Lrs,
+            Ids::Lrs => Ids::Client,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -202,15 +251,16 @@ impl Client {
         Ok(self.http.post(url).body(sql.to_string()).send().await?.error_for_status()?.text().await?)
     }
 
-    async fn visible(&self, id: &str) -> anyhow::Result<bool> {
-        let res = self
-            .http
-            .get(format!("{}/statements?statementId={id}", self.endpoint))
-            .basic_auth(&self.key, Some(&self.secret))
-            .header("X-Experience-API-Version", "1.0.3")
-            .send()
-            .await?;
-        Ok(res.status() == 200)
+    /// Waits (up to 10 minutes) until the store holds at least `n` statements.
+    async fn wait_stored(&self, n: u64) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while self.stored_count().await? < n {
+            if Instant::now() > deadline {
+                bail!("statements still not stored after 10 minutes");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
     }
 
     pub(crate) async fn stored_count(&self) -> anyhow::Result<u64> {
@@ -238,11 +288,17 @@ fn load(path: &PathBuf) -> anyhow::Result<Arc<Vec<Value>>> {
 
 /// `n` statements starting at template `from`, each with a fresh id; every 20 consecutive statements share a
 /// registration (an attempt), so registration filters have realistic selectivity.
-pub(crate) fn body(templates: &[Value], from: usize, n: usize, array: bool) -> Vec<u8> {
+pub(crate) fn body(templates: &[Value], from: usize, n: usize, array: bool, ids: Ids) -> Vec<u8> {
     let statements: Vec<Value> = (from..from + n)
         .map(|i| {
             let mut s = templates[i % templates.len()].clone();
-            s["id"] = json!(uuid::Uuid::new_v4().to_string());
+            match (ids, s.as_object_mut()) {
+                (Ids::Client, _) => s["id"] = json!(uuid::Uuid::new_v4().to_string()),
+                (Ids::Lrs, Some(obj)) => {
+                    obj.remove("id");
+                }
+                (Ids::Lrs, None) => {}
+            }
             if let Some(obj) = s.as_object_mut() {
                 let context = obj.entry("context").or_insert_with(|| json!({}));
                 context["registration"] = json!(registration_of(i).to_string());
@@ -296,32 +352,73 @@ fn report(what: &str, statements: usize, elapsed: Duration, posted: &Posted) {
     );
 }
 
-/// Posts `n` single statements one after another and measures, for each, the time from the POST's answer
-/// until a GET by id finds it.
-async fn lag(client: &Client, n: usize, templates: &[Value]) -> anyhow::Result<Vec<Duration>> {
-    let mut lags = Vec::with_capacity(n);
-    for i in 0..n {
-        let res = client.post(body(templates, i, 1, false)).await?;
-        let ids: Vec<String> = res.json().await?;
-        let acked = Instant::now();
-        let id = ids.first().context("no id returned")?;
-        let deadline = acked + Duration::from_secs(60);
-        while !client.visible(id).await? {
-            if Instant::now() > deadline {
-                bail!("statement {id} not visible after 60 s");
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        lags.push(acked.elapsed());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Ok(lags)
+/// Writes and reads of `read_after_write`: each write's latency, the GET that follows it, and how many of
+/// those GETs did not find the statement.
+struct ReadAfterWrite {
+    writes: Vec<Duration>,
+    reads: Vec<Duration>,
+    misses: usize,
+    ids: Vec<String>,
 }
 
-fn print_lag(what: &str, lags: &[Duration]) {
-    let mut l = lags.to_vec();
+impl ReadAfterWrite {
+    fn print(&self, what: &str) {
+        print_latency(&format!("{what}: write"), &self.writes, 0);
+        print_latency(&format!("{what}: read"), &self.reads, self.misses);
+    }
+}
+
+/// Posts `n` single statements one after another and reads each back by id as soon as its POST is answered,
+/// with no sleep and no retry, as an LMS does; a read that does not find the statement is a miss.
+/// Stops early once `stop` is set (the load it was measured under has ended).
+async fn read_after_write(
+    client: &Client,
+    n: usize,
+    templates: &[Value],
+    ids: Ids,
+    stop: &AtomicBool,
+) -> anyhow::Result<ReadAfterWrite> {
+    let mut out = ReadAfterWrite { writes: Vec::new(), reads: Vec::new(), misses: 0, ids: Vec::new() };
+    for i in 0..n {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let started = Instant::now();
+        let res = client.post(body(templates, i, 1, false, ids)).await?;
+        if res.status() != 200 {
+            bail!("POST answered {}", res.status());
+        }
+        let answer: Vec<String> = res.json().await?;
+        out.writes.push(started.elapsed());
+        let id = answer.into_iter().next().context("no id returned")?;
+        let (status, took, _) = client.get(&format!("/xapi/statements?statementId={id}")).await?;
+        out.reads.push(took);
+        if status != 200 {
+            out.misses += 1;
+        }
+        out.ids.push(id);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(out)
+}
+
+/// GETs by id of statements written earlier, when no write is pending.
+async fn idle_read(client: &Client, n: usize, ids: &[String]) -> anyhow::Result<Vec<Duration>> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let Some(id) = ids.get(i % ids.len().max(1)) else { break };
+        let (_, took, _) = client.get(&format!("/xapi/statements?statementId={id}")).await?;
+        out.push(took);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(out)
+}
+
+fn print_latency(what: &str, values: &[Duration], misses: usize) {
+    let mut l = values.to_vec();
+    let missed = if misses > 0 { format!(", {misses} not found") } else { String::new() };
     println!(
-        "   {what:<11} p50 {:>7.1} ms   p99 {:>7.1} ms   ({} samples)",
+        "   {what:<44} p50 {:>7.1} ms   p99 {:>7.1} ms   ({} samples{missed})",
         percentile(&mut l, 50.0).as_secs_f64() * 1e3,
         percentile(&mut l, 99.0).as_secs_f64() * 1e3,
         l.len()

@@ -2,7 +2,7 @@
 //! GET /statements shapes dashboards and clients use (by id, agent, verb+activity, registration, since, and
 //! paging through `more`), one request at a time so the figures are latencies, not throughput.
 
-use crate::bench::{body, percentile, post_all, registration_of, Client};
+use crate::bench::{body, percentile, post_all, registration_of, Client, Ids};
 use anyhow::{bail, Context};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -19,8 +19,9 @@ pub async fn run(
     if have < target {
         let missing = (target - have) as usize;
         let batch = 500;
-        let bodies: Vec<Vec<u8>> =
-            (0..missing.div_ceil(batch)).map(|b| body(templates, offset + b * batch, batch, true)).collect();
+        let bodies: Vec<Vec<u8>> = (0..missing.div_ceil(batch))
+            .map(|b| body(templates, offset + b * batch, batch, true, Ids::Client))
+            .collect();
         println!("   loading {missing} more statements in batches of {batch}");
         let started = Instant::now();
         let posted = post_all(client, bodies, clients).await?;
