@@ -6,6 +6,7 @@
 //! supervises them: it is ready only while all run and ClickHouse answers, and it stops (exit code 1) as
 //! soon as one of them ends.
 
+pub mod analytics;
 pub mod clickhouse;
 pub mod documents;
 mod metrics;
@@ -39,7 +40,7 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
 
     let (marks_tx, marks_rx) = tokio::sync::mpsc::channel(1);
     let marks_writer = tokio::spawn(write_watermarks(sink.clone(), marks_rx));
-    let mut statements = spawn(
+    let statements = spawn(
         &settings,
         Spec {
             name: "statements",
@@ -48,7 +49,11 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
             strategy: statements::StatementStrategy,
             writer: statements::writer::StatementWriter::new(
                 sink,
-                Some(statements::writer::IdLog { publisher: publisher.clone(), topic: settings.ids_topic.clone() }),
+                Some(statements::writer::Logs {
+                    publisher: publisher.clone(),
+                    ids_topic: settings.ids_topic.clone(),
+                    facts_topic: settings.analytics.then(|| settings.facts_topic.clone()),
+                }),
             ),
             source: SourceConfig {
                 limits: Limits {
@@ -58,21 +63,21 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
                     idle: settings.batch_idle,
                 },
                 shutdown_grace: settings.shutdown_grace,
-                watermarks: Some(WatermarkConfig { skew_ms: settings.consistency_skew_ms, rows: marks_tx }),
+                watermarks: Some(WatermarkConfig { skew_ms: settings.consistency_skew_ms, rows: marks_tx.clone() }),
             },
         },
         dead_letters.clone(),
         shutdown.clone(),
         abort.clone(),
     )?;
-    let mut documents = spawn(
+    let documents = spawn(
         &settings,
         Spec {
             name: "documents",
             topic: settings.documents_topic.clone(),
             group: documents_group(&settings),
             strategy: documents::DocumentStrategy,
-            writer: documents::DocumentWriter::new(documents::DocumentStore::new(inserts)),
+            writer: documents::DocumentWriter::new(documents::DocumentStore::new(inserts.clone())),
             source: SourceConfig {
                 limits: Limits {
                     max_rows: 500,
@@ -84,12 +89,40 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
                 watermarks: None,
             },
         },
-        dead_letters,
+        dead_letters.clone(),
         shutdown.clone(),
         abort.clone(),
     )?;
 
-    let probe = Probe { db, pipelines: vec![statements.flag(), documents.flag()] };
+    let mut pipelines = vec![("statements", statements), ("documents", documents)];
+    if settings.analytics {
+        let facts = spawn(
+            &settings,
+            Spec {
+                name: "facts",
+                topic: settings.facts_topic.clone(),
+                group: facts_group(&settings),
+                strategy: analytics::FactStrategy,
+                writer: analytics::writer::FactWriter::new(inserts),
+                source: SourceConfig {
+                    limits: Limits {
+                        max_rows: settings.batch_max_rows,
+                        max_bytes: settings.batch_max_bytes,
+                        max_wait: settings.batch_max_wait,
+                        idle: settings.batch_idle,
+                    },
+                    shutdown_grace: settings.shutdown_grace,
+                    watermarks: Some(WatermarkConfig { skew_ms: settings.consistency_skew_ms, rows: marks_tx }),
+                },
+            },
+            dead_letters,
+            shutdown.clone(),
+            abort.clone(),
+        )?;
+        pipelines.push(("facts", facts));
+    }
+
+    let probe = Probe { db, pipelines: pipelines.iter().map(|(_, p)| p.flag()).collect() };
     let router = Router::new()
         .route("/health", get(|| async { http::health_response(true, serde_json::json!({})) }))
         .route("/ready", get(move || readiness(probe.clone())))
@@ -99,19 +132,24 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
     tracing::info!(addr = %listener.local_addr()?, "processor metrics listening");
     let server = tokio::spawn(http::serve(listener, router, shutdown.clone(), settings.shutdown_grace, settings.http));
 
-    let failed = tokio::select! {
-        _ = shutdown.wait() => None,
-        r = statements.stopped() => Some(("statements", r)),
-        r = documents.stopped() => Some(("documents", r)),
+    let failed = {
+        let stops = pipelines.iter_mut().map(|(name, p)| {
+            let name = *name;
+            Box::pin(async move { (name, p.stopped().await) })
+        });
+        let any = futures::future::select_all(stops);
+        tokio::select! {
+            _ = shutdown.wait() => None,
+            ((name, result), _, _) = any => Some((name, result)),
+        }
     };
     shutdown.trigger();
     let grace = settings.shutdown_grace + Duration::from_secs(1);
     let drained = tokio::time::timeout(grace, async {
-        if !matches!(failed, Some(("statements", _))) {
-            let _ = statements.stopped().await;
-        }
-        if !matches!(failed, Some(("documents", _))) {
-            let _ = documents.stopped().await;
+        for (name, p) in pipelines.iter_mut() {
+            if !matches!(failed, Some((n, _)) if n == *name) {
+                let _ = p.stopped().await;
+            }
         }
     })
     .await;
@@ -119,8 +157,9 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
         tracing::warn!("pipelines still draining after the grace period");
     }
     abort.trigger();
-    statements.join_writer().await;
-    documents.join_writer().await;
+    for (_, p) in pipelines {
+        p.join_writer().await;
+    }
     marks_writer.abort();
     let _ = server.await;
     tracing::info!("processor stopped");
@@ -129,6 +168,11 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
         Some((name, Ok(()))) => Err(anyhow::anyhow!("the {name} pipeline stopped unexpectedly")),
         Some((name, Err(e))) => Err(e.context(format!("the {name} pipeline failed"))),
     }
+}
+
+/// The consumer group of the facts topic (the analytics stage).
+pub fn facts_group(settings: &Settings) -> String {
+    format!("{}-facts", settings.consumer_group)
 }
 
 /// The consumer group of the documents topic (its own, so its offsets are independent of the statements').

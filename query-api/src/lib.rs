@@ -7,6 +7,7 @@
 mod about;
 mod activities;
 mod agents;
+pub mod analytics;
 mod consistency;
 mod documents;
 mod error;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub credentials: Arc<Credentials>,
     pub db: Db,
     pub consistency: Arc<Consistency>,
+    /// How fresh analytics are: the analytics stage's watermarks (no read barrier).
+    pub analytics_consistency: Arc<Consistency>,
     /// The statements resource's path as clients reach it (`more` links are relative to the server).
     pub statements_path: Arc<str>,
 }
@@ -51,8 +54,15 @@ impl AppState {
             settings.read_wait,
             settings.consistency_skew_ms,
         ));
+        let analytics_consistency = Arc::new(Consistency::new(
+            db.clone(),
+            settings.facts_topic.clone(),
+            None,
+            settings.read_wait,
+            settings.consistency_skew_ms,
+        ));
         let statements_path = statements::response::statements_path(&settings.public_url).into();
-        AppState { credentials, db, consistency, statements_path }
+        AppState { credentials, db, consistency, analytics_consistency, statements_path }
     }
 }
 
@@ -66,7 +76,9 @@ pub fn xapi_router(state: AppState) -> Router {
         .route("/xapi/activities/state", get(documents::get))
         .route("/xapi/activities/profile", get(documents::get))
         .route("/xapi/agents/profile", get(documents::get))
+        .route("/analytics/aggregate", get(analytics::aggregate))
         .route_layer(auth)
+        .route("/analytics/openapi.json", get(analytics::openapi))
         .route("/xapi/about", get(about::get))
         .with_state(state)
 }

@@ -47,6 +47,7 @@ impl Stack {
         settings.dead_letter_topic = format!("e2e-{tag}-dlq");
         settings.documents_topic = format!("e2e-{tag}-documents");
         settings.ids_topic = format!("e2e-{tag}-ids");
+        settings.facts_topic = format!("e2e-{tag}-facts");
         settings.consumer_group = format!("e2e-{tag}");
         settings.clickhouse_database = format!("lrs_e2e_{tag}");
         settings.dev_key = KEY.into();
@@ -148,6 +149,7 @@ impl Stack {
             ("LRS_DEAD_LETTER_TOPIC", s.dead_letter_topic.clone()),
             ("LRS_DOCUMENTS_TOPIC", s.documents_topic.clone()),
             ("LRS_IDS_TOPIC", s.ids_topic.clone()),
+            ("LRS_FACTS_TOPIC", s.facts_topic.clone()),
             ("LRS_CONSUMER_GROUP", s.consumer_group.clone()),
             ("LRS_CLICKHOUSE_URL", s.clickhouse_url.clone()),
             ("LRS_CLICKHOUSE_DATABASE", s.clickhouse_database.clone()),

@@ -20,6 +20,10 @@ pub struct Settings {
     pub documents_topic: String,
     /// The statement-id log: the ids the processors wrote, which gateways tail for the 409 check.
     pub ids_topic: String,
+    /// The analytics stage's input: one record per statement decision, keyed by the statement id it concerns.
+    pub facts_topic: String,
+    /// Whether the processor maintains analytics (the facts stage); off only to measure what it costs.
+    pub analytics: bool,
     /// How long a gateway asks ClickHouse about an id it cannot rule out before accepting the write anyway.
     pub conflict_lookup_timeout: Duration,
     /// How long a read waits for the writes acknowledged before it started to become readable.
@@ -127,6 +131,8 @@ impl Settings {
             dead_letter_topic: get("LRS_DEAD_LETTER_TOPIC", "xapi-statements-dlq"),
             documents_topic: get("LRS_DOCUMENTS_TOPIC", "xapi-documents"),
             ids_topic: get("LRS_IDS_TOPIC", "xapi-statement-ids"),
+            facts_topic: get("LRS_FACTS_TOPIC", "xapi-analytics-facts"),
+            analytics: parse(&get, "LRS_ANALYTICS", "true")?,
             conflict_lookup_timeout: millis(&get, "LRS_CONFLICT_LOOKUP_TIMEOUT_MS", "1000")?,
             read_wait: millis(&get, "LRS_READ_WAIT_MS", "5000")?,
             consumer_group: get("LRS_CONSUMER_GROUP", "lrs-processor"),

@@ -168,6 +168,7 @@ where
 fn clone_error(e: &DbError) -> DbError {
     match e {
         DbError::Timeout(t) => DbError::Timeout(*t),
+        DbError::Decode(m) => DbError::Decode(m.clone()),
         DbError::ClickHouse(inner) => DbError::ClickHouse(clickhouse::error::Error::Custom(inner.to_string())),
     }
 }

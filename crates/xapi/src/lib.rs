@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod agent;
+pub mod analytics;
 pub mod compare;
 pub mod document;
 pub mod envelope;

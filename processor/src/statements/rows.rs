@@ -112,6 +112,8 @@ pub struct RecordRows {
     pub attachments: Vec<AttachmentRow>,
     pub activities: Vec<ActivityRow>,
     pub agents: Vec<AgentRow>,
+    /// What the analytics stage is told once the rows are written (published, not inserted).
+    pub facts: Vec<crate::analytics::FactMessage>,
 }
 
 impl RecordRows {
@@ -131,6 +133,7 @@ impl RecordRows {
         self.attachments.extend(other.attachments);
         self.activities.extend(other.activities);
         self.agents.extend(other.agents);
+        self.facts.extend(other.facts);
     }
 }
 

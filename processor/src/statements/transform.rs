@@ -3,6 +3,7 @@
 //! is stored entirely or not at all).
 
 use super::rows::{ActivityRow, AgentRow, AttachmentRow, IndexRow, RecordRows, RefRow, StatementRow, VoidRow};
+use crate::analytics::{Change, FactMessage};
 use serde_json::Value;
 use uuid::Uuid;
 use xapi::index::Facts;
@@ -76,6 +77,18 @@ pub fn to_rows(
         index_rows(store, &subject, Uuid::nil(), &target, &mut out.index);
         if let Some(voided) = f.voided_id {
             out.voids.push(VoidRow { store: store.to_string(), target: voided, voiding_id: f.id, ver });
+            out.facts.push(FactMessage { store: store.to_string(), id: voided, change: Change::Voided });
+        } else {
+            out.facts.push(FactMessage {
+                store: store.to_string(),
+                id: f.id,
+                change: Change::Statement {
+                    ver,
+                    timestamp_ms: f.timestamp_ms,
+                    stored_ms: f.stored_ms,
+                    fact: xapi::analytics::fact(&value),
+                },
+            });
         }
         if let Some(target) = facts.statement_ref {
             out.refs.push(RefRow {

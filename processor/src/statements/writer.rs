@@ -8,6 +8,7 @@
 use super::refs::via_rows;
 use super::rows::RecordRows;
 use super::transform::dedup_by;
+use crate::analytics::FactMessage;
 use crate::clickhouse::RowSink;
 use crate::pipeline::{WriteError, Writer};
 use futures::future::BoxFuture;
@@ -17,20 +18,22 @@ use rdkafka::message::{Header, OwnedHeaders};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-/// Where the ids of written statements are announced.
-pub struct IdLog {
+/// Where written statements are announced: their ids (gateways tail them for the 409 check) and, when
+/// analytics are on, their facts (keyed by the id they concern, for the analytics stage).
+pub struct Logs {
     pub publisher: Publisher,
-    pub topic: String,
+    pub ids_topic: String,
+    pub facts_topic: Option<String>,
 }
 
 pub struct StatementWriter {
     sink: Arc<dyn RowSink>,
-    ids: Option<IdLog>,
+    logs: Option<Logs>,
 }
 
 impl StatementWriter {
-    pub fn new(sink: Arc<dyn RowSink>, ids: Option<IdLog>) -> Self {
-        StatementWriter { sink, ids }
+    pub fn new(sink: Arc<dyn RowSink>, logs: Option<Logs>) -> Self {
+        StatementWriter { sink, logs }
     }
 }
 
@@ -40,6 +43,7 @@ pub struct Work {
     linked: bool,
     written: bool,
     announced: bool,
+    told: bool,
 }
 
 impl Writer for StatementWriter {
@@ -53,7 +57,7 @@ impl Writer for StatementWriter {
         }
         dedup_by(&mut tables.activities, |a| (a.store.clone(), a.activity_id.clone(), a.definition_hash));
         dedup_by(&mut tables.agents, |a| (a.store.clone(), a.key.clone(), a.agent.clone()));
-        Work { tables, linked: false, written: false, announced: false }
+        Work { tables, linked: false, written: false, announced: false, told: false }
     }
 
     fn write<'a>(&'a self, work: &'a mut Work) -> BoxFuture<'a, Result<(), WriteError>> {
@@ -78,9 +82,15 @@ impl Writer for StatementWriter {
                 tracing::info!(rows = late.len(), "statement references linked after a concurrent write");
                 sink.write_tables(&RecordRows { index: late, ..RecordRows::default() }).await?;
             }
-            if let (Some(log), false) = (&self.ids, work.announced) {
-                announce(log, &work.tables).await?;
+            if let (Some(logs), false) = (&self.logs, work.announced) {
+                announce(logs, &work.tables).await?;
                 work.announced = true;
+            }
+            if let (Some(logs), false) = (&self.logs, work.told) {
+                if let Some(topic) = &logs.facts_topic {
+                    tell_facts(&logs.publisher, topic, &work.tables.facts).await?;
+                }
+                work.told = true;
             }
             Ok(())
         })
@@ -88,7 +98,7 @@ impl Writer for StatementWriter {
 }
 
 /// One id-log record per store of the batch.
-async fn announce(log: &IdLog, tables: &RecordRows) -> Result<(), WriteError> {
+async fn announce(log: &Logs, tables: &RecordRows) -> Result<(), WriteError> {
     let mut by_store: BTreeMap<&str, Vec<WrittenId>> = BTreeMap::new();
     for s in &tables.statements {
         by_store.entry(s.store.as_str()).or_default().push(WrittenId {
@@ -102,7 +112,7 @@ async fn announce(log: &IdLog, tables: &RecordRows) -> Result<(), WriteError> {
         let headers = OwnedHeaders::new().insert(Header { key: STORE_HEADER, value: Some(store) });
         log.publisher
             .send(kafka::Record {
-                topic: &log.topic,
+                topic: &log.ids_topic,
                 key: Some(store.as_bytes()),
                 partition: None,
                 payload: &payload,
@@ -110,5 +120,19 @@ async fn announce(log: &IdLog, tables: &RecordRows) -> Result<(), WriteError> {
             })
             .await?;
     }
+    Ok(())
+}
+
+/// One record per fact, keyed by the id it concerns, sent concurrently (the producer batches them).
+async fn tell_facts(publisher: &Publisher, topic: &str, facts: &[FactMessage]) -> Result<(), WriteError> {
+    let encoded: Vec<(String, Vec<u8>)> = facts
+        .iter()
+        .map(|f| (format!("{}/{}", f.store, f.id.hyphenated()), serde_json::to_vec(f).unwrap_or_default()))
+        .collect();
+    let sends = facts.iter().zip(&encoded).map(|(f, (key, payload))| {
+        let headers = OwnedHeaders::new().insert(Header { key: STORE_HEADER, value: Some(f.store.as_str()) });
+        publisher.send(kafka::Record { topic, key: Some(key.as_bytes()), partition: None, payload, headers })
+    });
+    futures::future::try_join_all(sends).await?;
     Ok(())
 }

@@ -14,6 +14,8 @@ pub enum DbError {
     ClickHouse(#[from] clickhouse::error::Error),
     #[error("clickhouse gave no answer within {0:?}")]
     Timeout(Duration),
+    #[error("clickhouse answered something unreadable: {0}")]
+    Decode(String),
 }
 
 impl DbError {
@@ -24,7 +26,7 @@ impl DbError {
                 let text = e.to_string();
                 text.contains("TOO_MANY_PARTS") || text.contains("Code: 252")
             }
-            DbError::Timeout(_) => false,
+            DbError::Timeout(_) | DbError::Decode(_) => false,
         }
     }
 
@@ -34,6 +36,7 @@ impl DbError {
             DbError::Timeout(_) => "timeout",
             DbError::ClickHouse(_) if self.is_backpressure() => "too_many_parts",
             DbError::ClickHouse(_) => "error",
+            DbError::Decode(_) => "decode",
         }
     }
 }
@@ -130,6 +133,16 @@ impl Query {
     {
         let (q, t) = self.bounded_inner();
         bounded(t, async { Ok(q.fetch_optional::<T>().await?) }).await
+    }
+
+    /// The whole result as text in a ClickHouse output `format` (for results whose columns vary by request).
+    pub async fn fetch_text(self, format: &str) -> Result<String, DbError> {
+        let (q, t) = self.bounded_inner();
+        bounded(t, async {
+            let bytes = q.fetch_bytes(format)?.collect().await?;
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        })
+        .await
     }
 
     /// A cursor for results too large to collect (exports). Each row is awaited with the query's bound, so a

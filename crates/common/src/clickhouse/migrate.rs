@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "outcome_codes",
         sql: include_str!("../../../../schemas/clickhouse/0004_outcome_codes.sql"),
     },
+    Migration { version: 5, name: "analytics", sql: include_str!("../../../../schemas/clickhouse/0005_analytics.sql") },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -24,6 +24,7 @@ pub struct TopicSpecs {
     pub dead_letter: TopicSpec,
     pub documents: TopicSpec,
     pub ids: TopicSpec,
+    pub facts: TopicSpec,
 }
 
 pub fn specs() -> Result<TopicSpecs, serde_json::Error> {
@@ -40,7 +41,7 @@ pub enum TopicError {
     Create { topic: String, code: RDKafkaErrorCode },
 }
 
-/// Creates the statements, dead-letter, documents and statement-id topics named in `settings`, with `replication` replicas.
+/// Creates the statements, dead-letter, documents, statement-id and analytics-facts topics named in `settings`, with `replication` replicas.
 /// Returns the names of the topics it created.
 pub async fn ensure(settings: &Settings, replication: i32) -> Result<Vec<String>, TopicError> {
     let specs = specs()?;
@@ -50,6 +51,7 @@ pub async fn ensure(settings: &Settings, replication: i32) -> Result<Vec<String>
         (&settings.dead_letter_topic, &specs.dead_letter),
         (&settings.documents_topic, &specs.documents),
         (&settings.ids_topic, &specs.ids),
+        (&settings.facts_topic, &specs.facts),
     ];
     let configs: Vec<BTreeMap<String, String>> = wanted.iter().map(|(_, spec)| config_for(spec, replication)).collect();
     let new_topics: Vec<NewTopic> = wanted
