@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make up` (the whole LRS, printing its endpoint and credential) and
 # `make test` (the whole test suite, starting what it needs). Everything else is a convenience.
-.PHONY: up down status test bench build migrate logs conformance
+.PHONY: up down status test bench demo build migrate logs conformance
 
 up:
 	deploy/local/stack.sh up
@@ -16,6 +16,9 @@ test:
 
 bench:
 	deploy/local/bench.sh
+
+demo:
+	deploy/local/demo.sh
 
 build:
 	cargo build --release --bins

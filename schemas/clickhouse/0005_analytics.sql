@@ -77,3 +77,46 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.analytics_retractions_mv TO {db}.ana
 SELECT store, id, ver
 FROM {db}.analytics_facts
 WHERE sign = -1;
+
+-- Hourly sums for the dimensions dashboards cut by (time, content type, course, programme, activity, verb,
+-- platform), maintained from the ledger with each row's sign, so retractions subtract exactly. Requests
+-- whose dimensions, filters and measures it covers (and whose time zone is a whole number of hours from UTC
+-- at every instant) read it instead of `analytics_events`; rows sum at read time, merged or not.
+CREATE TABLE IF NOT EXISTS {db}.analytics_hourly
+(
+    store String,
+    hour_ms Int64,
+    activity_type String,
+    verb String,
+    activity String,
+    parents Array(String),
+    groupings Array(String),
+    platform String,
+    statements Int64,
+    score_n Int64,
+    score_sum Float64,
+    success_n Int64,
+    success_true Int64,
+    completion_n Int64,
+    completion_true Int64,
+    duration_n Int64,
+    duration_sum Int64
+)
+ENGINE = SummingMergeTree
+PARTITION BY intDiv(hour_ms, 31536000000)
+ORDER BY (store, hour_ms, activity_type, verb, activity, parents, groupings, platform);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.analytics_hourly_mv TO {db}.analytics_hourly AS
+SELECT store, intDiv(timestamp_ms, 3600000) * 3600000 AS hour_ms, activity_type, verb, activity, parents, groupings,
+       platform,
+       toInt64(sign) AS statements,
+       toInt64(sign * has_score) AS score_n,
+       sign * score * has_score AS score_sum,
+       toInt64(sign * (success >= 0)) AS success_n,
+       toInt64(sign * (success = 1)) AS success_true,
+       toInt64(sign * (completion >= 0)) AS completion_n,
+       toInt64(sign * (completion = 1)) AS completion_true,
+       toInt64(sign * has_duration) AS duration_n,
+       sign * duration_ms * has_duration AS duration_sum
+FROM {db}.analytics_facts
+WHERE sign != 0;

@@ -49,6 +49,8 @@ pub enum Dim {
     Year,
     Weekday,
     HourOfDay,
+    /// `result.score.scaled` in tenths (0, 0.1, … 1): a score distribution; statements without a score are left out.
+    Score,
 }
 
 pub const DIMS: &[(&str, Dim)] = &[
@@ -67,6 +69,7 @@ pub const DIMS: &[(&str, Dim)] = &[
     ("year", Dim::Year),
     ("weekday", Dim::Weekday),
     ("hour_of_day", Dim::HourOfDay),
+    ("score", Dim::Score),
 ];
 
 impl Dim {
@@ -222,7 +225,9 @@ impl Aggregate {
                 (column, desc)
             }
             None => match by.first() {
-                Some(d) if d.is_bucket() || matches!(d, Dim::Weekday | Dim::HourOfDay) => (Column::Dim(0), false),
+                Some(d) if d.is_bucket() || matches!(d, Dim::Weekday | Dim::HourOfDay | Dim::Score) => {
+                    (Column::Dim(0), false)
+                }
                 _ => (Column::Measure(0), true),
             },
         };

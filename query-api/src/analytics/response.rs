@@ -28,6 +28,7 @@ fn dim_value(d: Dim, v: &Value, a: &Aggregate) -> Value {
     }
     match d {
         Dim::Weekday | Dim::HourOfDay => number(v).map_or(Value::Null, |n| json!(n as u64)),
+        Dim::Score => number(v).map_or(Value::Null, |n| json!((n * 10.0).round() / 10.0)),
         Dim::Actor => v.as_str().map_or(Value::Null, xapi::analytics::agent_of_key),
         _ => v.clone(),
     }

@@ -1,5 +1,6 @@
-//! An aggregate request as one ClickHouse query over `analytics_events`, less the retracted (id, ver) pairs.
-//! The SQL text holds only names from fixed lists and the validated time zone; every value is bound.
+//! An aggregate request as one ClickHouse query: over the hourly sums (`analytics_hourly`) when they cover
+//! the request, else over `analytics_events` less the retracted (id, ver) pairs. The SQL text holds only
+//! names from fixed lists and the validated time zone; every value is bound.
 
 use super::params::{Aggregate, Column, Dim, Filter, Measure};
 
@@ -8,6 +9,8 @@ use super::params::{Aggregate, Column, Dim, Filter, Measure};
 pub struct Sql {
     pub text: String,
     pub binds: Vec<Bind>,
+    /// The table read: `analytics_hourly` or `analytics_events`.
+    pub table: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -16,8 +19,8 @@ pub enum Bind {
     Int(i64),
 }
 
-fn dim_sql(d: Dim, tz: &str) -> String {
-    let t = format!("toDateTime(intDiv(timestamp_ms, 1000), '{tz}')");
+fn dim_sql(d: Dim, tz: &str, time: &str) -> String {
+    let t = format!("toDateTime(intDiv({time}, 1000), '{tz}')");
     // Date-valued starts are turned back into the instant they begin in the zone, as epoch seconds.
     let date_start = |f: &str| format!("toUInt32(toDateTime({f}({t}), '{tz}'))");
     match d {
@@ -36,7 +39,48 @@ fn dim_sql(d: Dim, tz: &str) -> String {
         Dim::Year => date_start("toStartOfYear"),
         Dim::Weekday => format!("toDayOfWeek({t})"),
         Dim::HourOfDay => format!("toHour({t})"),
+        Dim::Score => "floor(score * 10) / 10".into(),
     }
+}
+
+/// The same measure over the hourly sums (None: they cannot give it).
+fn rollup_measure_sql(m: Measure) -> Option<&'static str> {
+    Some(match m {
+        Measure::Statements => "sum(statements)",
+        Measure::ScoreAvg => "if(sum(score_n) = 0, NULL, sum(score_sum) / sum(score_n))",
+        Measure::SuccessRate => "if(sum(success_n) = 0, NULL, sum(success_true) / sum(success_n))",
+        Measure::CompletionRate => "if(sum(completion_n) = 0, NULL, sum(completion_true) / sum(completion_n))",
+        Measure::DurationSum => "if(sum(duration_n) = 0, NULL, sum(duration_sum) / 1000)",
+        Measure::DurationAvg => "if(sum(duration_n) = 0, NULL, sum(duration_sum) / sum(duration_n) / 1000)",
+        Measure::Actors | Measure::Activities | Measure::Registrations | Measure::ScoreMin | Measure::ScoreMax => {
+            return None
+        }
+    })
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Whether the hourly sums answer `a` exactly: its dimensions and filters are among their keys, its time
+/// bounds fall on hours, and its zone's hours are UTC hours (any offset a whole number of hours).
+fn hourly_covers(a: &Aggregate) -> bool {
+    let dims = a.by.iter().all(|d| !matches!(d, Dim::Actor | Dim::Registration | Dim::Score));
+    let filters = a.filters.iter().all(|f| match f {
+        Filter::Since(ms) | Filter::Until(ms) => ms.rem_euclid(HOUR_MS) == 0,
+        Filter::Equals(column, _) => !matches!(*column, "actor" | "registration"),
+        Filter::Has(..) => true,
+    });
+    let measures = a.measures.iter().all(|m| rollup_measure_sql(*m).is_some());
+    dims && filters && measures && whole_hour_zone(a.tz)
+}
+
+/// True when every offset the zone has used since 1970 and will use to 2100 is a whole number of hours.
+fn whole_hour_zone(tz: chrono_tz::Tz) -> bool {
+    use chrono::{Offset, TimeZone};
+    // Monthly samples catch every standard and summer offset of modern rules.
+    (0..130 * 12).all(|month: i64| {
+        let at = month * 2_629_746;
+        tz.timestamp_opt(at, 0).single().is_none_or(|t| t.offset().fix().local_minus_utc() % 3600 == 0)
+    })
 }
 
 fn measure_sql(m: Measure) -> &'static str {
@@ -60,19 +104,27 @@ fn measure_sql(m: Measure) -> &'static str {
 
 pub fn build(a: &Aggregate, store: &str) -> Sql {
     let tz = a.tz.name();
+    let hourly = hourly_covers(a);
+    let (table, time) = if hourly { ("analytics_hourly", "hour_ms") } else { ("analytics_events", "timestamp_ms") };
     let mut select: Vec<String> =
-        a.by.iter().enumerate().map(|(i, d)| format!("{} AS d{i}", dim_sql(*d, tz))).collect();
-    select.extend(a.measures.iter().enumerate().map(|(i, m)| format!("{} AS m{i}", measure_sql(*m))));
+        a.by.iter().enumerate().map(|(i, d)| format!("{} AS d{i}", dim_sql(*d, tz, time))).collect();
+    select.extend(a.measures.iter().enumerate().map(|(i, m)| {
+        let sql = if hourly { rollup_measure_sql(*m).unwrap_or("NULL") } else { measure_sql(*m) };
+        format!("{sql} AS m{i}")
+    }));
     let mut binds = vec![Bind::Text(store.to_string())];
     let mut conditions = vec!["store = ?".to_string()];
+    if a.by.contains(&Dim::Score) {
+        conditions.push("has_score = 1".into());
+    }
     for f in &a.filters {
         match f {
             Filter::Since(ms) => {
-                conditions.push("timestamp_ms >= ?".into());
+                conditions.push(format!("{time} >= ?"));
                 binds.push(Bind::Int(*ms));
             }
             Filter::Until(ms) => {
-                conditions.push("timestamp_ms < ?".into());
+                conditions.push(format!("{time} < ?"));
                 binds.push(Bind::Int(*ms));
             }
             Filter::Equals(column, v) => {
@@ -85,12 +137,18 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
             }
         }
     }
-    conditions.push("(id, ver) NOT IN (SELECT id, ver FROM analytics_retractions WHERE store = ?)".into());
-    binds.push(Bind::Text(store.to_string()));
-    let mut text = format!("SELECT {} FROM analytics_events WHERE {}", select.join(", "), conditions.join(" AND "));
+    if !hourly {
+        conditions.push("(id, ver) NOT IN (SELECT id, ver FROM analytics_retractions WHERE store = ?)".into());
+        binds.push(Bind::Text(store.to_string()));
+    }
+    let mut text = format!("SELECT {} FROM {table} WHERE {}", select.join(", "), conditions.join(" AND "));
     if !a.by.is_empty() {
         let groups: Vec<String> = (0..a.by.len()).map(|i| format!("d{i}")).collect();
         text.push_str(&format!(" GROUP BY {}", groups.join(", ")));
+        if hourly {
+            // A group whose statements were all taken back has sums of zero, not statements.
+            text.push_str(" HAVING sum(statements) > 0");
+        }
         let (column, desc) = a.order;
         let first = match column {
             Column::Dim(i) => format!("d{i}"),
@@ -101,7 +159,7 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
         order.extend(groups.into_iter().filter(|g| *g != first).map(|g| format!("{g} ASC")));
         text.push_str(&format!(" ORDER BY {} LIMIT {}", order.join(", "), a.limit));
     }
-    Sql { text, binds }
+    Sql { text, binds, table }
 }
 
 #[cfg(test)]
@@ -110,19 +168,49 @@ mod tests {
 
     #[test]
     fn a_grouped_query() {
-        let a = Aggregate::parse("measures=statements,score_avg&by=parent,week&verb=http://v&tz=Europe/Paris").unwrap();
+        let a = Aggregate::parse("measures=statements,score_min&by=parent,week&verb=http://v&tz=Europe/Paris").unwrap();
         let sql = build(&a, "default");
         assert_eq!(
             sql.text,
             "SELECT arrayJoin(parents) AS d0, toUInt32(toDateTime(toMonday(toDateTime(intDiv(timestamp_ms, 1000), \
              'Europe/Paris')), 'Europe/Paris')) AS d1, count() AS m0, if(countIf(has_score = 1) = 0, NULL, \
-             avgIf(score, has_score = 1)) AS m1 FROM analytics_events WHERE store = ? AND verb = ? AND (id, ver) \
+             minIf(score, has_score = 1)) AS m1 FROM analytics_events WHERE store = ? AND verb = ? AND (id, ver) \
              NOT IN (SELECT id, ver FROM analytics_retractions WHERE store = ?) GROUP BY d0, d1 ORDER BY m0 DESC, \
              d0 ASC, d1 ASC LIMIT 100"
         );
         assert_eq!(
             sql.binds,
             vec![Bind::Text("default".into()), Bind::Text("http://v".into()), Bind::Text("default".into())]
+        );
+    }
+
+    #[test]
+    fn the_hourly_sums_answer_what_they_cover() {
+        let dashboard = [
+            "measures=statements&by=day&tz=Europe/Paris&since=2024-01-01T00:00:00Z",
+            "measures=completion_rate,success_rate,score_avg&by=parent",
+            "measures=duration_sum&by=activity_type&parent=http://c",
+            "measures=statements&by=weekday,hour_of_day&tz=America/New_York",
+        ];
+        for q in dashboard {
+            assert_eq!(build(&Aggregate::parse(q).unwrap(), "s").table, "analytics_hourly", "{q}");
+        }
+        let not_covered = [
+            "measures=actors&by=activity_type",
+            "measures=statements&by=actor",
+            "measures=statements&tz=Asia/Kolkata&by=day",
+            "measures=statements&since=2024-01-01T00:30:00Z",
+            "measures=score_max",
+            "measures=statements&by=score",
+        ];
+        for q in not_covered {
+            assert_eq!(build(&Aggregate::parse(q).unwrap(), "s").table, "analytics_events", "{q}");
+        }
+        let sql = build(&Aggregate::parse("measures=statements&by=verb").unwrap(), "s");
+        assert_eq!(
+            sql.text,
+            "SELECT verb AS d0, sum(statements) AS m0 FROM analytics_hourly WHERE store = ? GROUP BY d0 \
+             HAVING sum(statements) > 0 ORDER BY m0 DESC, d0 ASC LIMIT 100"
         );
     }
 

@@ -207,7 +207,7 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    fn new(settings: &Settings, endpoint: &str) -> anyhow::Result<Self> {
+    pub(crate) fn new(settings: &Settings, endpoint: &str) -> anyhow::Result<Self> {
         Ok(Client {
             http: reqwest::Client::builder().timeout(Duration::from_secs(60)).pool_max_idle_per_host(256).build()?,
             endpoint: endpoint.to_string(),

@@ -2,7 +2,9 @@
 
 mod bench;
 mod bench_query;
+mod demo;
 mod migrate;
+mod organisation;
 
 use clap::{Parser, Subcommand};
 use lrs_common::Settings;
@@ -22,6 +24,8 @@ enum Command {
     Migrate,
     /// Drive a running LRS and print throughput, visibility lag, query latencies and memory.
     Bench(bench::Options),
+    /// Load a demo store (real statements and a generated organisation) into the running LRS.
+    Demo(demo::Options),
 }
 
 #[tokio::main]
@@ -32,5 +36,6 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate => migrate::run(&settings).await,
         Command::Bench(options) => bench::run(&settings, options).await,
+        Command::Demo(options) => demo::run(&settings, options).await,
     }
 }
