@@ -54,6 +54,13 @@ pub struct Options {
     /// Requests per query kind in the query phase.
     #[arg(long, default_value_t = 200)]
     query_samples: usize,
+    /// Statements analytics must count before the dashboard's queries are timed (0: skip that phase); the
+    /// store is filled with the demo organisation's statements through the gateway.
+    #[arg(long, default_value_t = 0)]
+    analytics_store: u64,
+    /// Requests per dashboard query in the analytics phase.
+    #[arg(long, default_value_t = 100)]
+    analytics_samples: usize,
 }
 
 pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
@@ -163,7 +170,15 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
         crate::bench_query::run(&client, &templates, o.query_store, o.query_samples, o.clients).await?;
     }
 
-    println!("\n7. peak resident memory (VmHWM)");
+    if o.analytics_store > 0 {
+        println!(
+            "\n8. analytics with at least {} statements counted, {} samples each",
+            o.analytics_store, o.analytics_samples
+        );
+        crate::bench_analytics::run(&client, o.analytics_store, o.analytics_samples, o.clients).await?;
+    }
+
+    println!("\n8. peak resident memory (VmHWM)");
     for name in ["server", "query", "processor", "kafka", "clickhouse"] {
         match peak_rss(name) {
             Some(kb) => println!("   {name:<11} {:>8.1} MiB", kb as f64 / 1024.0),

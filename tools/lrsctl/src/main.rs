@@ -1,6 +1,7 @@
 //! `lrsctl`: the operator's tool. `lrsctl --help` lists the commands, `lrsctl <command> --help` their options.
 
 mod bench;
+mod bench_analytics;
 mod bench_query;
 mod demo;
 mod migrate;
