@@ -172,7 +172,7 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
 
     if o.analytics_store > 0 {
         println!(
-            "\n8. analytics with at least {} statements counted, {} samples each",
+            "\n7. analytics with at least {} statements counted, {} samples each",
             o.analytics_store, o.analytics_samples
         );
         crate::bench_analytics::run(&client, o.analytics_store, o.analytics_samples, o.clients).await?;
