@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack needs and is missing: ClickHouse (Debian), the Kafka jars (Maven Central),
-# and the release build of the LRS binaries. Idempotent.
+# the dashboard's chart library (npm), Chromium for the browser test (Debian, tests only), and the release
+# build of the LRS binaries. Idempotent.
 source "$(dirname "$0")/lib.sh"
 
 if ! command -v clickhouse-server >/dev/null 2>&1; then
@@ -17,6 +18,24 @@ if [ ! -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; then
   rm -rf "$KAFKA_LIBS.tmp"
   mvn -q -B -f "$ROOT/deploy/local/kafka/pom.xml" dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIBS.tmp"
   rm -rf "$KAFKA_LIBS" && mv "$KAFKA_LIBS.tmp" "$KAFKA_LIBS"
+fi
+
+# The dashboard's chart library, served by the query service itself (no CDN at run time).
+if [ ! -f "$ROOT/web/node_modules/echarts/dist/echarts.min.js" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    log "installing the dashboard's chart library from npm (web/package-lock.json)"
+    (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error >"$LOG_DIR/npm.log" 2>&1) || { cat "$LOG_DIR/npm.log"; exit 1; }
+  else
+    log "npm not found: the dashboard will load without its charts (install Node.js and rerun)"
+  fi
+fi
+
+# Headless Chromium for the dashboard's browser test (only when the tests ask: LRS_INSTALL_BROWSER=1).
+if [ "${LRS_INSTALL_BROWSER:-0}" = 1 ] && ! command -v chromedriver >/dev/null 2>&1; then
+  log "installing chromium and chromium-driver from Debian (browser tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium chromium-driver >"$LOG_DIR/apt-chromium.log" 2>&1 || { cat "$LOG_DIR/apt-chromium.log"; exit 1; }
 fi
 
 if [ "${LRS_SKIP_BUILD:-0}" != 1 ]; then

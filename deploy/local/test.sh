@@ -17,7 +17,7 @@ log "checking formatting (cargo fmt --check) and lints (cargo clippy, warnings d
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-LRS_SKIP_BUILD=1 "$HERE/install.sh"
+LRS_SKIP_BUILD=1 LRS_INSTALL_BROWSER=1 "$HERE/install.sh"
 for s in clickhouse kafka; do
   if ! is_running "$s"; then
     "$HERE/$s.sh" start

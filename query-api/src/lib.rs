@@ -9,6 +9,7 @@ mod activities;
 mod agents;
 pub mod analytics;
 mod consistency;
+mod dashboard;
 mod documents;
 mod error;
 mod metrics;
@@ -38,6 +39,7 @@ pub struct AppState {
     pub analytics_consistency: Arc<Consistency>,
     /// The statements resource's path as clients reach it (`more` links are relative to the server).
     pub statements_path: Arc<str>,
+    pub web_dir: std::path::PathBuf,
 }
 
 impl AppState {
@@ -62,12 +64,20 @@ impl AppState {
             settings.consistency_skew_ms,
         ));
         let statements_path = statements::response::statements_path(&settings.public_url).into();
-        AppState { credentials, db, consistency, analytics_consistency, statements_path }
+        AppState {
+            credentials,
+            db,
+            consistency,
+            analytics_consistency,
+            statements_path,
+            web_dir: settings.web_dir.clone(),
+        }
     }
 }
 
 /// The xAPI read routes, without the operational endpoints.
 pub fn xapi_router(state: AppState) -> Router {
+    let dashboard = dashboard::router(state.web_dir.clone());
     let auth = axum::middleware::from_fn_with_state(state.credentials.clone(), http::require_auth);
     Router::new()
         .route("/xapi/statements", get(statements::get))
@@ -81,6 +91,7 @@ pub fn xapi_router(state: AppState) -> Router {
         .route("/analytics/openapi.json", get(analytics::openapi))
         .route("/xapi/about", get(about::get))
         .with_state(state)
+        .merge(dashboard)
 }
 
 /// The read routes and their readiness check.

@@ -6,6 +6,7 @@
 // Test support: a failed expectation here is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 mod data;
 mod private;
 mod stack;

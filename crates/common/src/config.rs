@@ -22,6 +22,8 @@ pub struct Settings {
     pub ids_topic: String,
     /// The analytics stage's input: one record per statement decision, keyed by the statement id it concerns.
     pub facts_topic: String,
+    /// Where the dashboard's installed web assets are (`web/`, with `node_modules` after install).
+    pub web_dir: std::path::PathBuf,
     /// Whether the processor maintains analytics (the facts stage); off only to measure what it costs.
     pub analytics: bool,
     /// How long a gateway asks ClickHouse about an id it cannot rule out before accepting the write anyway.
@@ -133,6 +135,7 @@ impl Settings {
             ids_topic: get("LRS_IDS_TOPIC", "xapi-statement-ids"),
             facts_topic: get("LRS_FACTS_TOPIC", "xapi-analytics-facts"),
             analytics: parse(&get, "LRS_ANALYTICS", "true")?,
+            web_dir: get("LRS_WEB_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../../web")).into(),
             conflict_lookup_timeout: millis(&get, "LRS_CONFLICT_LOOKUP_TIMEOUT_MS", "1000")?,
             read_wait: millis(&get, "LRS_READ_WAIT_MS", "5000")?,
             consumer_group: get("LRS_CONSUMER_GROUP", "lrs-processor"),

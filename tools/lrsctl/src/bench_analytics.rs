@@ -3,8 +3,8 @@
 //! each query the dashboard sends, one at a time, p50/p99.
 
 use crate::bench::{percentile, post_all, Client};
-use crate::organisation::Organisation;
 use anyhow::bail;
+use lrsctl::organisation::Organisation;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 

@@ -3,8 +3,8 @@
 //! (`organisation.rs`), posted through the xAPI endpoint like any client.
 
 use crate::bench::{post_all, Client};
-use crate::organisation::Organisation;
 use lrs_common::Settings;
+use lrsctl::organisation::Organisation;
 use serde_json::{json, Value};
 use std::io::BufRead;
 use std::path::PathBuf;

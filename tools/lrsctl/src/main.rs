@@ -5,7 +5,6 @@ mod bench_analytics;
 mod bench_query;
 mod demo;
 mod migrate;
-mod organisation;
 
 use clap::{Parser, Subcommand};
 use lrs_common::Settings;
