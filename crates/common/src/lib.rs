@@ -6,6 +6,7 @@ pub mod backoff;
 pub mod clickhouse;
 pub mod config;
 pub mod http;
+pub mod id_filter;
 pub mod kafka;
 pub mod lookup;
 pub mod metrics;

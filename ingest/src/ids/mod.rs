@@ -10,11 +10,10 @@
 //! Across gateways, two different statements sent with one id within the moment it takes the id log to
 //! reach the other gateway are both accepted; the first stored wins and the conflict is counted.
 
-mod filter;
 mod recent;
 pub mod tail;
 
-pub use filter::IdFilter;
+pub use lrs_common::id_filter::IdFilter;
 pub use recent::{Known, Recent, Reserved};
 pub use tail::Tail;
 

@@ -4,10 +4,10 @@
 //! is harmless). Ids the log reports with another fingerprint than the one this gateway acknowledged are
 //! conflicts between gateways that first write wins decided: they are counted.
 
-use super::filter::IdFilter;
 use super::recent::{Known, Recent};
 use crate::metrics::{CONFLICTS_LATE, ID_FILTER_ITEMS};
 use lrs_common::clickhouse::Db;
+use lrs_common::id_filter::IdFilter;
 use lrs_common::kafka::{base_config, idlog, LoggingContext, STORE_HEADER};
 use lrs_common::{now_ms, Backoff, Settings};
 use rdkafka::consumer::{BaseConsumer, Consumer};

@@ -13,6 +13,7 @@ use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::statistics::Statistics;
 use rdkafka::TopicPartitionList;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -84,6 +85,8 @@ pub struct Hooks {
     completions: Mutex<Completions>,
     /// How long a revocation waits for the writer.
     pub drain_timeout: Duration,
+    /// Counts assignments, for a writer whose state depends on which partitions it owns.
+    assignments: Option<Arc<AtomicU64>>,
 }
 
 impl Hooks {
@@ -93,7 +96,14 @@ impl Hooks {
             events: Mutex::new(Vec::new()),
             completions: Mutex::new(completions),
             drain_timeout,
+            assignments: None,
         }
+    }
+
+    #[must_use]
+    pub fn counting_assignments(mut self, counter: Option<Arc<AtomicU64>>) -> Self {
+        self.assignments = counter;
+        self
     }
 
     pub fn completions(&self) -> MutexGuard<'_, Completions> {
@@ -167,6 +177,9 @@ impl ConsumerContext for PipelineContext {
             Rebalance::Assign(tpl) => {
                 let assigned = partitions(tpl);
                 tracing::info!(topic = self.hooks.topic, ?assigned, "partitions assigned");
+                if let Some(counter) = &self.hooks.assignments {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
                 self.hooks.push(RebalanceEvent::Assigned(assigned));
             }
             Rebalance::Error(e) => tracing::error!(error = %e, "rebalance failed"),

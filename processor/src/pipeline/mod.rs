@@ -91,4 +91,9 @@ pub trait Writer: Send + Sync + 'static {
     type Work: Send + 'static;
     fn prepare(&self, items: Vec<Self::Item>) -> Self::Work;
     fn write<'a>(&'a self, work: &'a mut Self::Work) -> BoxFuture<'a, Result<(), WriteError>>;
+    /// A counter the source increments on every partition assignment (for a writer that keeps state about
+    /// what its partitions hold); None for writers that keep none.
+    fn assignments(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicU64>> {
+        None
+    }
 }

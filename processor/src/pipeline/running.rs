@@ -42,7 +42,10 @@ where
 {
     let Spec { name, topic, group, strategy, writer, source: config } = spec;
     let (done_tx, done_rx) = std::sync::mpsc::channel();
-    let hooks = Arc::new(Hooks::new(&topic, Completions::new(done_rx), settings.shutdown_grace));
+    let hooks = Arc::new(
+        Hooks::new(&topic, Completions::new(done_rx), settings.shutdown_grace)
+            .counting_assignments(writer.assignments()),
+    );
     let consumer = consumer::subscribe(settings, &topic, &group, hooks.clone())?;
     tracing::info!(pipeline = name, topic, group, "consuming");
     let (batches, batch_rx) = tokio::sync::mpsc::channel(1);

@@ -1,6 +1,7 @@
 //! Which (store, id) pairs may exist: a Bloom filter (no false negatives; false positives about 1 in
 //! 10,000), grown by adding a filter twice as large when the current one is full. Concurrent: requests ask
-//! while the tail inserts, without a lock on the hot path (fastbloom's atomic filter).
+//! while the tail inserts, without a lock on the hot path (fastbloom's atomic filter). The gateway keeps one
+//! for the 409 check; the processor's analytics stage one for the ids its ledger holds.
 
 use fastbloom::AtomicBloomFilter;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
