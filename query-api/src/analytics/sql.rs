@@ -60,17 +60,73 @@ fn rollup_measure_sql(m: Measure) -> Option<&'static str> {
 
 const HOUR_MS: i64 = 3_600_000;
 
-/// Whether the hourly sums answer `a` exactly: its dimensions and filters are among their keys, its time
-/// bounds fall on hours, and its zone's hours are UTC hours (any offset a whole number of hours).
-fn hourly_covers(a: &Aggregate) -> bool {
-    let dims = a.by.iter().all(|d| !matches!(d, Dim::Actor | Dim::Registration | Dim::Score));
-    let filters = a.filters.iter().all(|f| match f {
-        Filter::Since(ms) | Filter::Until(ms) => ms.rem_euclid(HOUR_MS) == 0,
-        Filter::Equals(column, _) => !matches!(*column, "actor" | "registration"),
-        Filter::Has(..) => true,
-    });
-    let measures = a.measures.iter().all(|m| rollup_measure_sql(*m).is_some());
-    dims && filters && measures && whole_hour_zone(a.tz)
+/// Where a request is answered from, smallest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// Sums per hour, content type and verb.
+    HourlyTypes,
+    /// Sums per hour, course (one row per parent), content type and verb: only for requests about courses.
+    HourlyCourses,
+    /// Sums per hour, content type, verb, activity, courses, programmes and platform.
+    Hourly,
+    /// The counted statements, less the retracted ones.
+    Events,
+}
+
+impl Source {
+    fn table(self) -> &'static str {
+        match self {
+            Source::HourlyTypes => "analytics_hourly_types",
+            Source::HourlyCourses => "analytics_hourly_courses",
+            Source::Hourly => "analytics_hourly",
+            Source::Events => "analytics_events",
+        }
+    }
+
+    fn is_sums(self) -> bool {
+        self != Source::Events
+    }
+}
+
+/// The smallest source that answers `a` exactly: its dimensions and filters are among the source's keys, its
+/// measures are sums, its time bounds fall on hours, and its zone's hours are UTC hours.
+fn source(a: &Aggregate) -> Source {
+    let sums = a.measures.iter().all(|m| rollup_measure_sql(*m).is_some())
+        && whole_hour_zone(a.tz)
+        && a.filters.iter().all(|f| match f {
+            Filter::Since(ms) | Filter::Until(ms) => ms.rem_euclid(HOUR_MS) == 0,
+            _ => true,
+        });
+    if !sums {
+        return Source::Events;
+    }
+    let dims_in = |allowed: &[Dim]| {
+        a.by.iter().all(|d| d.is_bucket() || matches!(d, Dim::Weekday | Dim::HourOfDay) || allowed.contains(d))
+    };
+    let filters_in = |columns: &[&str], parent: bool| {
+        a.filters.iter().all(|f| match f {
+            Filter::Since(_) | Filter::Until(_) => true,
+            Filter::Equals(column, _) => columns.contains(column),
+            Filter::Has(column, _) => parent && *column == "parents",
+        })
+    };
+    let about_courses = a.by.contains(&Dim::Parent) || a.filters.iter().any(|f| matches!(f, Filter::Has("parents", _)));
+    if !about_courses && dims_in(&[Dim::ActivityType, Dim::Verb]) && filters_in(&["activity_type", "verb"], false) {
+        Source::HourlyTypes
+    } else if about_courses
+        && dims_in(&[Dim::Parent, Dim::ActivityType, Dim::Verb])
+        && filters_in(&["activity_type", "verb"], true)
+        // One row per parent: a request by course and filtered on another course would need both.
+        && !(a.by.contains(&Dim::Parent) && a.filters.iter().any(|f| matches!(f, Filter::Has("parents", _))))
+    {
+        Source::HourlyCourses
+    } else if a.by.iter().all(|d| !matches!(d, Dim::Actor | Dim::Registration | Dim::Score))
+        && filters_in(&["activity_type", "verb", "activity", "platform"], true)
+    {
+        Source::Hourly
+    } else {
+        Source::Events
+    }
 }
 
 /// True when every offset the zone has used since 1970 and will use to 2100 is a whole number of hours.
@@ -104,10 +160,18 @@ fn measure_sql(m: Measure) -> &'static str {
 
 pub fn build(a: &Aggregate, store: &str) -> Sql {
     let tz = a.tz.name();
-    let hourly = hourly_covers(a);
-    let (table, time) = if hourly { ("analytics_hourly", "hour_ms") } else { ("analytics_events", "timestamp_ms") };
+    let from = source(a);
+    let hourly = from.is_sums();
+    let table = from.table();
+    let time = if hourly { "hour_ms" } else { "timestamp_ms" };
     let mut select: Vec<String> =
-        a.by.iter().enumerate().map(|(i, d)| format!("{} AS d{i}", dim_sql(*d, tz, time))).collect();
+        a.by.iter()
+            .enumerate()
+            .map(|(i, d)| match (d, from) {
+                (Dim::Parent, Source::HourlyCourses) => format!("parent AS d{i}"),
+                _ => format!("{} AS d{i}", dim_sql(*d, tz, time)),
+            })
+            .collect();
     select.extend(a.measures.iter().enumerate().map(|(i, m)| {
         let sql = if hourly { rollup_measure_sql(*m).unwrap_or("NULL") } else { measure_sql(*m) };
         format!("{sql} AS m{i}")
@@ -129,6 +193,10 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
             }
             Filter::Equals(column, v) => {
                 conditions.push(format!("{column} = ?"));
+                binds.push(Bind::Text(v.clone()));
+            }
+            Filter::Has(_, v) if from == Source::HourlyCourses => {
+                conditions.push("parent = ?".into());
                 binds.push(Bind::Text(v.clone()));
             }
             Filter::Has(column, v) => {
@@ -187,13 +255,16 @@ mod tests {
     #[test]
     fn the_hourly_sums_answer_what_they_cover() {
         let dashboard = [
-            "measures=statements&by=day&tz=Europe/Paris&since=2024-01-01T00:00:00Z",
-            "measures=completion_rate,success_rate,score_avg&by=parent",
-            "measures=duration_sum&by=activity_type&parent=http://c",
-            "measures=statements&by=weekday,hour_of_day&tz=America/New_York",
+            ("measures=statements&by=day&tz=Europe/Paris&since=2024-01-01T00:00:00Z", "analytics_hourly_types"),
+            ("measures=statements&by=weekday,hour_of_day&tz=America/New_York", "analytics_hourly_types"),
+            ("measures=completion_rate,success_rate,score_avg&by=parent", "analytics_hourly_courses"),
+            ("measures=duration_sum&by=activity_type&parent=http://c", "analytics_hourly_courses"),
+            ("measures=statements&by=parent&parent=http://c", "analytics_hourly"),
+            ("measures=statements&by=activity&parent=http://c", "analytics_hourly"),
+            ("measures=statements&by=platform", "analytics_hourly"),
         ];
-        for q in dashboard {
-            assert_eq!(build(&Aggregate::parse(q).unwrap(), "s").table, "analytics_hourly", "{q}");
+        for (q, table) in dashboard {
+            assert_eq!(build(&Aggregate::parse(q).unwrap(), "s").table, table, "{q}");
         }
         let not_covered = [
             "measures=actors&by=activity_type",
@@ -209,7 +280,7 @@ mod tests {
         let sql = build(&Aggregate::parse("measures=statements&by=verb").unwrap(), "s");
         assert_eq!(
             sql.text,
-            "SELECT verb AS d0, sum(statements) AS m0 FROM analytics_hourly WHERE store = ? GROUP BY d0 \
+            "SELECT verb AS d0, sum(statements) AS m0 FROM analytics_hourly_types WHERE store = ? GROUP BY d0 \
              HAVING sum(statements) > 0 ORDER BY m0 DESC, d0 ASC LIMIT 100"
         );
     }

@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../../schemas/clickhouse/0004_outcome_codes.sql"),
     },
     Migration { version: 5, name: "analytics", sql: include_str!("../../../../schemas/clickhouse/0005_analytics.sql") },
+    Migration {
+        version: 6,
+        name: "analytics_rollups",
+        sql: include_str!("../../../../schemas/clickhouse/0006_analytics_rollups.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
