@@ -1,8 +1,8 @@
 -- Coarser hourly sums for the cuts dashboards ask most: by content type and verb (`analytics_hourly_types`), and
 -- by course (`analytics_hourly_courses`, one row per parent of a statement, so it serves only requests by or
 -- filtered on `parent`). A few hundred thousand rows a year instead of millions; the planner reads the smallest
--- table that covers a request. Both are filled from the ledger once here (migrations run before the services
--- start, so no fact lands twice), then by their views.
+-- table that covers a request. Both are filled from the ledger once here, only while still empty (so a repeated
+-- run adds nothing; migrations run before the services start, so no fact lands twice), then by their views.
 CREATE TABLE IF NOT EXISTS {db}.analytics_hourly_types
 (
     store String,
@@ -79,7 +79,7 @@ SELECT store, intDiv(timestamp_ms, 3600000) * 3600000 AS hour_ms, activity_type,
        sum(toInt64(sign * (completion >= 0))), sum(toInt64(sign * (completion = 1))),
        sum(toInt64(sign * has_duration)), sum(sign * duration_ms * has_duration)
 FROM {db}.analytics_facts
-WHERE sign != 0
+WHERE sign != 0 AND (SELECT count() FROM {db}.analytics_hourly_types) = 0
 GROUP BY store, hour_ms, activity_type, verb;
 
 INSERT INTO {db}.analytics_hourly_courses
@@ -89,5 +89,5 @@ SELECT store, intDiv(timestamp_ms, 3600000) * 3600000 AS hour_ms, arrayJoin(pare
        sum(toInt64(sign * (completion >= 0))), sum(toInt64(sign * (completion = 1))),
        sum(toInt64(sign * has_duration)), sum(sign * duration_ms * has_duration)
 FROM {db}.analytics_facts
-WHERE sign != 0
+WHERE sign != 0 AND (SELECT count() FROM {db}.analytics_hourly_courses) = 0
 GROUP BY store, hour_ms, parent, activity_type, verb;

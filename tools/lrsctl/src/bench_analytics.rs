@@ -71,7 +71,9 @@ pub async fn run(client: &Client, target: u64, samples: usize, clients: usize) -
             missing as f64 / secs
         );
     }
-    let since = xapi::time::format_ms(lrs_common::now_ms() - 180 * 86_400_000);
+    // The dashboard's default range starts at a midnight, 180 days back.
+    let day = 86_400_000;
+    let since = xapi::time::format_ms((lrs_common::now_ms() - 180 * day) / day * day);
     let since = since.replace(':', "%3A");
     for (name, query) in TILES {
         let path = format!("/analytics/aggregate?{}", query.replace("{since}", &since));
