@@ -65,6 +65,8 @@ const HOUR_MS: i64 = 3_600_000;
 enum Source {
     /// Sums per hour, content type and verb.
     HourlyTypes,
+    /// Sums per hour, content type and activity.
+    HourlyActivities,
     /// Sums per hour, course (one row per parent), content type and verb: only for requests about courses.
     HourlyCourses,
     /// Sums per hour, content type, verb, activity, courses, programmes and platform.
@@ -77,6 +79,7 @@ impl Source {
     fn table(self) -> &'static str {
         match self {
             Source::HourlyTypes => "analytics_hourly_types",
+            Source::HourlyActivities => "analytics_hourly_activities",
             Source::HourlyCourses => "analytics_hourly_courses",
             Source::Hourly => "analytics_hourly",
             Source::Events => "analytics_events",
@@ -113,6 +116,11 @@ fn source(a: &Aggregate) -> Source {
     let about_courses = a.by.contains(&Dim::Parent) || a.filters.iter().any(|f| matches!(f, Filter::Has("parents", _)));
     if !about_courses && dims_in(&[Dim::ActivityType, Dim::Verb]) && filters_in(&["activity_type", "verb"], false) {
         Source::HourlyTypes
+    } else if !about_courses
+        && dims_in(&[Dim::ActivityType, Dim::Activity])
+        && filters_in(&["activity_type", "activity"], false)
+    {
+        Source::HourlyActivities
     } else if about_courses
         && dims_in(&[Dim::Parent, Dim::ActivityType, Dim::Verb])
         && filters_in(&["activity_type", "verb"], true)
@@ -261,6 +269,9 @@ mod tests {
             ("measures=duration_sum&by=activity_type&parent=http://c", "analytics_hourly_courses"),
             ("measures=statements&by=parent&parent=http://c", "analytics_hourly"),
             ("measures=statements&by=activity&parent=http://c", "analytics_hourly"),
+            ("measures=statements,score_avg&by=activity&limit=10", "analytics_hourly_activities"),
+            ("measures=completion_rate&by=activity_type&activity=http://a", "analytics_hourly_activities"),
+            ("measures=statements&by=activity,verb", "analytics_hourly"),
             ("measures=statements&by=platform", "analytics_hourly"),
         ];
         for (q, table) in dashboard {

@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "analytics_rollups",
         sql: include_str!("../../../../schemas/clickhouse/0006_analytics_rollups.sql"),
     },
+    Migration {
+        version: 7,
+        name: "analytics_activity_sums",
+        sql: include_str!("../../../../schemas/clickhouse/0007_analytics_activity_sums.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
