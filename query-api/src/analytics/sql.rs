@@ -67,6 +67,8 @@ enum Source {
     HourlyTypes,
     /// Sums per hour, content type and activity.
     HourlyActivities,
+    /// Sums per hour, content type and score tenth (scored statements only): for requests by score.
+    HourlyScores,
     /// Sums per hour, course (one row per parent), content type and verb: only for requests about courses.
     HourlyCourses,
     /// Sums per hour, content type, verb, activity, courses, programmes and platform.
@@ -80,6 +82,7 @@ impl Source {
         match self {
             Source::HourlyTypes => "analytics_hourly_types",
             Source::HourlyActivities => "analytics_hourly_activities",
+            Source::HourlyScores => "analytics_hourly_scores",
             Source::HourlyCourses => "analytics_hourly_courses",
             Source::Hourly => "analytics_hourly",
             Source::Events => "analytics_events",
@@ -114,6 +117,13 @@ fn source(a: &Aggregate) -> Source {
         })
     };
     let about_courses = a.by.contains(&Dim::Parent) || a.filters.iter().any(|f| matches!(f, Filter::Has("parents", _)));
+    if a.by.contains(&Dim::Score) {
+        // Only the score sums (or the events) know a statement's score.
+        if !about_courses && dims_in(&[Dim::Score, Dim::ActivityType]) && filters_in(&["activity_type"], false) {
+            return Source::HourlyScores;
+        }
+        return Source::Events;
+    }
     if !about_courses && dims_in(&[Dim::ActivityType, Dim::Verb]) && filters_in(&["activity_type", "verb"], false) {
         Source::HourlyTypes
     } else if !about_courses
@@ -177,6 +187,7 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
             .enumerate()
             .map(|(i, d)| match (d, from) {
                 (Dim::Parent, Source::HourlyCourses) => format!("parent AS d{i}"),
+                (Dim::Score, Source::HourlyScores) => format!("score AS d{i}"),
                 _ => format!("{} AS d{i}", dim_sql(*d, tz, time)),
             })
             .collect();
@@ -186,7 +197,7 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
     }));
     let mut binds = vec![Bind::Text(store.to_string())];
     let mut conditions = vec!["store = ?".to_string()];
-    if a.by.contains(&Dim::Score) {
+    if a.by.contains(&Dim::Score) && from == Source::Events {
         conditions.push("has_score = 1".into());
     }
     for f in &a.filters {
@@ -272,6 +283,8 @@ mod tests {
             ("measures=statements,score_avg&by=activity&limit=10", "analytics_hourly_activities"),
             ("measures=completion_rate&by=activity_type&activity=http://a", "analytics_hourly_activities"),
             ("measures=statements&by=activity,verb", "analytics_hourly"),
+            ("measures=statements&by=score", "analytics_hourly_scores"),
+            ("measures=statements&by=score,activity_type&activity_type=http://t", "analytics_hourly_scores"),
             ("measures=statements&by=platform", "analytics_hourly"),
         ];
         for (q, table) in dashboard {
@@ -283,7 +296,7 @@ mod tests {
             "measures=statements&tz=Asia/Kolkata&by=day",
             "measures=statements&since=2024-01-01T00:30:00Z",
             "measures=score_max",
-            "measures=statements&by=score",
+            "measures=statements&by=score&verb=http://v",
         ];
         for q in not_covered {
             assert_eq!(build(&Aggregate::parse(q).unwrap(), "s").table, "analytics_events", "{q}");

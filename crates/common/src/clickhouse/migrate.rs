@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "analytics_activity_sums",
         sql: include_str!("../../../../schemas/clickhouse/0007_analytics_activity_sums.sql"),
     },
+    Migration {
+        version: 8,
+        name: "analytics_score_sums",
+        sql: include_str!("../../../../schemas/clickhouse/0008_analytics_score_sums.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
