@@ -56,12 +56,7 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
                 }),
             ),
             source: SourceConfig {
-                limits: Limits {
-                    max_rows: settings.batch_max_rows,
-                    max_bytes: settings.batch_max_bytes,
-                    max_wait: settings.batch_max_wait,
-                    idle: settings.batch_idle,
-                },
+                limits: Limits::from_settings(&settings),
                 shutdown_grace: settings.shutdown_grace,
                 watermarks: Some(WatermarkConfig { skew_ms: settings.consistency_skew_ms, rows: marks_tx.clone() }),
             },
@@ -105,12 +100,7 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
                 strategy: analytics::FactStrategy,
                 writer: analytics::writer::FactWriter::new(inserts),
                 source: SourceConfig {
-                    limits: Limits {
-                        max_rows: settings.batch_max_rows,
-                        max_bytes: settings.batch_max_bytes,
-                        max_wait: settings.batch_max_wait,
-                        idle: settings.batch_idle,
-                    },
+                    limits: Limits::from_settings(&settings),
                     shutdown_grace: settings.shutdown_grace,
                     watermarks: Some(WatermarkConfig { skew_ms: settings.consistency_skew_ms, rows: marks_tx }),
                 },

@@ -232,6 +232,27 @@ impl Stack {
         }
     }
 
+    /// Waits until analytics count exactly `n` statements (they trail the statements table by the analytics
+    /// stage's batch).
+    pub async fn wait_analytics(&self, n: u64, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let res: Value = self
+                .request(reqwest::Method::GET, "/analytics/aggregate?measures=statements")
+                .send()
+                .await
+                .expect("analytics answered")
+                .json()
+                .await
+                .expect("analytics JSON");
+            if res["rows"][0][0].as_u64() == Some(n) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "analytics at {res}, not {n}, after {timeout:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Sum of the end offsets of the statements topic: how many records were ever published.
     pub fn published_records(&self) -> i64 {
         let consumer: BaseConsumer =

@@ -9,7 +9,7 @@ use lrs_e2e::{ProcessorMode, Stack};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
 
 /// xorshift64*: reproducible without a dependency; the seed is printed so a failure can be replayed.
@@ -238,22 +238,7 @@ async fn aggregates_equal_what_get_statements_returns() {
 
     // Wait until analytics have taken everything in.
     let expected_total = statements.len() - 50;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let res: Value = stack
-            .request(Method::GET, "/analytics/aggregate?measures=statements")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if res["rows"][0][0] == json!(expected_total) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "analytics still at {res} of {expected_total}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    stack.wait_analytics(expected_total as u64, Duration::from_secs(120)).await;
 
     let listed = all_statements(&stack).await;
     let voiding = "http://adlnet.gov/expapi/verbs/voided";

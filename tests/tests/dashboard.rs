@@ -9,7 +9,7 @@ use lrs_e2e::{ProcessorMode, Stack, KEY, SECRET};
 use lrsctl::organisation::Organisation;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_signs_in_and_shows_what_the_api_counts() {
@@ -19,22 +19,7 @@ async fn the_dashboard_signs_in_and_shows_what_the_api_counts() {
     for chunk in statements.chunks(500) {
         assert_eq!(stack.post_statements(&json!(chunk)).await.status(), 200);
     }
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let res: Value = stack
-            .request(Method::GET, "/analytics/aggregate?measures=statements")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if res["rows"][0][0] == json!(statements.len()) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "analytics at {res}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    stack.wait_analytics(statements.len() as u64, Duration::from_secs(120)).await;
 
     let browser = Browser::start().await.expect("headless chromium (deploy/local/install.sh installs it)");
     browser.goto(&format!("{}/dashboard?tz=UTC", stack.base)).await.unwrap();

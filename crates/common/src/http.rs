@@ -227,4 +227,19 @@ mod tests {
             assert!(v["message"].as_str().unwrap().contains("/"), "{v}");
         }
     }
+
+    #[tokio::test]
+    async fn a_script_gets_401_without_a_challenge() {
+        let credentials = std::sync::Arc::new(crate::auth::Credentials::new().with("k", "s", "default", "http://h"));
+        let app = Router::new()
+            .route("/x", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn_with_state(credentials, require_auth));
+        let plain = app.clone().oneshot(Request::get("/x").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(plain.status(), StatusCode::UNAUTHORIZED);
+        assert!(plain.headers().contains_key(header::WWW_AUTHENTICATE), "clients are challenged");
+        let script = Request::get("/x").header("X-Requested-With", "XMLHttpRequest").body(Body::empty()).unwrap();
+        let res = app.oneshot(script).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert!(!res.headers().contains_key(header::WWW_AUTHENTICATE), "no browser dialog for the dashboard");
+    }
 }

@@ -15,6 +15,18 @@ pub struct Limits {
     pub idle: Duration,
 }
 
+impl Limits {
+    /// The configured limits (`LRS_BATCH_*`), which the statements and analytics pipelines share.
+    pub fn from_settings(settings: &lrs_common::Settings) -> Self {
+        Limits {
+            max_rows: settings.batch_max_rows,
+            max_bytes: settings.batch_max_bytes,
+            max_wait: settings.batch_max_wait,
+            idle: settings.batch_idle,
+        }
+    }
+}
+
 /// One entry of a batch: the item a record became, or the record itself when it could not be decoded.
 #[derive(Debug)]
 pub enum Entry<T> {

@@ -103,14 +103,7 @@ impl Consumer for KafkaConsumer {
 
     fn committed(&self, partitions: &[i32]) -> BTreeMap<i32, i64> {
         match self.inner.committed_offsets(self.list(partitions), Duration::from_secs(5)) {
-            Ok(tpl) => tpl
-                .elements()
-                .iter()
-                .filter_map(|e| match e.offset() {
-                    Offset::Offset(o) => Some((e.partition(), o)),
-                    _ => None,
-                })
-                .collect(),
+            Ok(tpl) => lrs_common::kafka::barrier::offsets_of(&tpl),
             Err(e) => {
                 tracing::warn!(error = %e, "could not read committed offsets");
                 BTreeMap::new()
@@ -119,19 +112,8 @@ impl Consumer for KafkaConsumer {
     }
 
     fn progress(&self, partitions: &[i32]) -> Vec<PartitionState> {
-        let positions: BTreeMap<i32, i64> = self
-            .inner
-            .position()
-            .map(|tpl| {
-                tpl.elements()
-                    .iter()
-                    .filter_map(|e| match e.offset() {
-                        Offset::Offset(o) => Some((e.partition(), o)),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let positions: BTreeMap<i32, i64> =
+            self.inner.position().map(|tpl| lrs_common::kafka::barrier::offsets_of(&tpl)).unwrap_or_default();
         partitions
             .iter()
             .map(|&p| {

@@ -125,11 +125,19 @@ async fn announce(log: &Logs, tables: &RecordRows) -> Result<(), WriteError> {
 
 /// One record per fact, keyed by the id it concerns, sent concurrently (the producer batches them).
 async fn tell_facts(publisher: &Publisher, topic: &str, facts: &[FactMessage]) -> Result<(), WriteError> {
-    let encoded: Vec<(String, Vec<u8>)> = facts
+    // A fact has no map with non-string keys, so it always serializes; were one not to, it is logged and left
+    // out rather than published empty.
+    let encoded: Vec<(&FactMessage, String, Vec<u8>)> = facts
         .iter()
-        .map(|f| (format!("{}/{}", f.store, f.id.hyphenated()), serde_json::to_vec(f).unwrap_or_default()))
+        .filter_map(|f| match serde_json::to_vec(f) {
+            Ok(payload) => Some((f, format!("{}/{}", f.store, f.id.hyphenated()), payload)),
+            Err(e) => {
+                tracing::error!(id = %f.id, error = %e, "fact not serializable; left out of analytics");
+                None
+            }
+        })
         .collect();
-    let sends = facts.iter().zip(&encoded).map(|(f, (key, payload))| {
+    let sends = encoded.iter().map(|(f, key, payload)| {
         let headers = OwnedHeaders::new().insert(Header { key: STORE_HEADER, value: Some(f.store.as_str()) });
         publisher.send(kafka::Record { topic, key: Some(key.as_bytes()), partition: None, payload, headers })
     });

@@ -148,13 +148,23 @@ fn source(a: &Aggregate) -> Source {
 }
 
 /// True when every offset the zone has used since 1970 and will use to 2100 is a whole number of hours.
+/// Remembered per zone: the check takes some 1,500 offset lookups and every request asks it.
 fn whole_hour_zone(tz: chrono_tz::Tz) -> bool {
     use chrono::{Offset, TimeZone};
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static KNOWN: OnceLock<Mutex<HashMap<chrono_tz::Tz, bool>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(answer) = known.lock().unwrap_or_else(|e| e.into_inner()).get(&tz) {
+        return *answer;
+    }
     // Monthly samples catch every standard and summer offset of modern rules.
-    (0..130 * 12).all(|month: i64| {
+    let answer = (0..130 * 12).all(|month: i64| {
         let at = month * 2_629_746;
         tz.timestamp_opt(at, 0).single().is_none_or(|t| t.offset().fix().local_minus_utc() % 3600 == 0)
-    })
+    });
+    known.lock().unwrap_or_else(|e| e.into_inner()).insert(tz, answer);
+    answer
 }
 
 fn measure_sql(m: Measure) -> &'static str {

@@ -2,7 +2,7 @@
 //! gateway (the whole pipeline, analytics stage included) until analytics count the asked number, then times
 //! each query the dashboard sends, one at a time, p50/p99.
 
-use crate::bench::{percentile, post_all, Client};
+use crate::bench::{percentile, Client};
 use anyhow::bail;
 use lrsctl::organisation::Organisation;
 use serde_json::Value;
@@ -40,22 +40,11 @@ pub async fn run(client: &Client, target: u64, samples: usize, clients: usize) -
         println!("   loading {missing} more generated statements in batches of 500");
         let started = Instant::now();
         let now = lrs_common::now_ms();
-        // A seed per fill, so a second fill adds new statements rather than the same ids again.
-        let mut org = Organisation::new(now as u64, 5000, now, 365);
-        let mut left = missing;
-        while left > 0 {
-            let n = left.min(100_000);
-            let bodies: Vec<Vec<u8>> = (0..n.div_ceil(500))
-                .map(|b| {
-                    let chunk: Vec<Value> = org.by_ref().take(500.min(n - b * 500)).collect();
-                    serde_json::to_vec(&chunk).unwrap_or_default()
-                })
-                .collect();
-            let posted = post_all(client, bodies, clients).await?;
-            if posted.failures > 0 {
-                bail!("{} load requests failed", posted.failures);
-            }
-            left -= n;
+        // A larger organisation than the demo's, over a year (every statement has a fresh id).
+        let mut org = Organisation::new(2024, 5000, now, 365);
+        let failures = crate::demo::post_generated(client, &mut org, missing, clients).await?;
+        if failures > 0 {
+            bail!("{failures} load requests failed");
         }
         let accepted = started.elapsed().as_secs_f64();
         let deadline = Instant::now() + Duration::from_secs(3600);

@@ -43,26 +43,13 @@ pub async fn run(settings: &Settings, o: Options) -> anyhow::Result<()> {
     let real = real_statements(&o.data, now - span_days * 86_400_000, now);
     if !real.is_empty() {
         let n = real.len();
-        let bodies: Vec<Vec<u8>> = real.chunks(500).map(|c| serde_json::to_vec(c).unwrap_or_default()).collect();
+        let bodies: Vec<Vec<u8>> = real.chunks(500).map(serde_json::to_vec).collect::<Result<_, _>>()?;
         let posted = post_all(&client, bodies, 4).await?;
         println!("demo: {n} real statements from {} ({} requests failed)", o.data.display(), posted.failures);
     }
 
     let mut org = Organisation::new(o.seed, o.learners, now, span_days);
-    let mut left = o.statements;
-    let mut failures = 0;
-    while left > 0 {
-        // A slice at a time keeps memory flat for large stores.
-        let n = left.min(50_000);
-        let bodies: Vec<Vec<u8>> = (0..n.div_ceil(500))
-            .map(|b| {
-                let chunk: Vec<Value> = org.by_ref().take(500.min(n - b * 500)).collect();
-                serde_json::to_vec(&chunk).unwrap_or_default()
-            })
-            .collect();
-        failures += post_all(&client, bodies, 8).await?.failures;
-        left -= n;
-    }
+    let failures = post_generated(&client, &mut org, o.statements, 8).await?;
     println!(
         "demo: {} generated statements ({} learners, {} months; {failures} requests failed) in {:.1}s",
         o.statements,
@@ -72,6 +59,30 @@ pub async fn run(settings: &Settings, o: Options) -> anyhow::Result<()> {
     );
     println!("demo: open {}/dashboard", settings.public_url.trim_end_matches('/'));
     Ok(())
+}
+
+/// Posts `n` statements of `org` in batches of 500 from `clients` concurrent clients; returns the failed
+/// requests. Built a slice at a time, so memory stays flat however large the store.
+pub(crate) async fn post_generated(
+    client: &Client,
+    org: &mut Organisation,
+    n: usize,
+    clients: usize,
+) -> anyhow::Result<usize> {
+    let mut left = n;
+    let mut failures = 0;
+    while left > 0 {
+        let slice = left.min(100_000);
+        let bodies: Vec<Vec<u8>> = (0..slice.div_ceil(500))
+            .map(|b| {
+                let chunk: Vec<Value> = org.by_ref().take(500.min(slice - b * 500)).collect();
+                serde_json::to_vec(&chunk)
+            })
+            .collect::<Result<_, _>>()?;
+        failures += post_all(client, bodies, clients).await?.failures;
+        left -= slice;
+    }
+    Ok(failures)
 }
 
 /// The data file's statements with fresh ids, their timestamps moved (keeping their order and spacing,

@@ -93,7 +93,8 @@ impl Offsets {
     }
 }
 
-fn offsets_of(tpl: &TopicPartitionList) -> BTreeMap<i32, i64> {
+/// The partitions of `tpl` that carry an offset, with it.
+pub fn offsets_of(tpl: &TopicPartitionList) -> BTreeMap<i32, i64> {
     tpl.elements()
         .iter()
         .filter_map(|e| match e.offset() {
