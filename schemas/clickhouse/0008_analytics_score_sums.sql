@@ -1,12 +1,13 @@
 -- Hourly counts per content type and score tenth (statements with a scaled score only): the score distribution
--- reads these unless it is cut by course, activity, verb or platform. Filled from the ledger once, only while
+-- reads these unless it is cut by course, activity, verb or platform. (The tenth is not named `score`: an alias
+-- of that name would shadow the column in `sign * score` below.) Filled from the ledger once, only while
 -- still empty, then by the view.
 CREATE TABLE IF NOT EXISTS {db}.analytics_hourly_scores
 (
     store String,
     hour_ms Int64,
     activity_type String,
-    score Float64,
+    tenth Float64,
     statements Int64,
     score_n Int64,
     score_sum Float64,
@@ -19,10 +20,10 @@ CREATE TABLE IF NOT EXISTS {db}.analytics_hourly_scores
 )
 ENGINE = SummingMergeTree
 PARTITION BY intDiv(hour_ms, 31536000000)
-ORDER BY (store, hour_ms, activity_type, score);
+ORDER BY (store, hour_ms, activity_type, tenth);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.analytics_hourly_scores_mv TO {db}.analytics_hourly_scores AS
-SELECT store, intDiv(timestamp_ms, 3600000) * 3600000 AS hour_ms, activity_type, floor(score * 10) / 10 AS score,
+SELECT store, intDiv(timestamp_ms, 3600000) * 3600000 AS hour_ms, activity_type, floor(score * 10) / 10 AS tenth,
        toInt64(sign) AS statements,
        toInt64(sign) AS score_n,
        sign * score AS score_sum,

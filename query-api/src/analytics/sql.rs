@@ -197,7 +197,7 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
             .enumerate()
             .map(|(i, d)| match (d, from) {
                 (Dim::Parent, Source::HourlyCourses) => format!("parent AS d{i}"),
-                (Dim::Score, Source::HourlyScores) => format!("score AS d{i}"),
+                (Dim::Score, Source::HourlyScores) => format!("tenth AS d{i}"),
                 _ => format!("{} AS d{i}", dim_sql(*d, tz, time)),
             })
             .collect();
