@@ -129,8 +129,10 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
         });
         let any = futures::future::select_all(stops);
         tokio::select! {
+            biased;
             _ = shutdown.wait() => None,
-            ((name, result), _, _) = any => Some((name, result)),
+            // A pipeline that ends because shutdown began in the meantime has not failed.
+            ((name, result), _, _) = any => (!shutdown.is_triggered()).then_some((name, result)),
         }
     };
     shutdown.trigger();

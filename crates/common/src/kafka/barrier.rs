@@ -139,8 +139,9 @@ impl Barrier {
 
 fn run(mut offsets: Offsets, rx: Receiver<Waiter>) {
     let mut waiting: Vec<(BTreeMap<i32, i64>, Instant, oneshot::Sender<Wait>)> = Vec::new();
+    let mut without_ends: Vec<(Instant, oneshot::Sender<Wait>)> = Vec::new();
     loop {
-        let first = if waiting.is_empty() {
+        let first = if waiting.is_empty() && without_ends.is_empty() {
             match rx.recv() {
                 Ok(w) => Some(w),
                 Err(_) => return,
@@ -156,27 +157,39 @@ fn run(mut offsets: Offsets, rx: Receiver<Waiter>) {
         while let Ok(w) = rx.try_recv() {
             arrived.push(w);
         }
-        // The reads that arrived together share one end-offset request, taken after all of them started.
-        let ends = if arrived.iter().any(|w| w.target == Target::CurrentEnd) {
-            let ends = offsets.ends();
-            if let Err(e) = &ends {
-                tracing::warn!(topic = offsets.topic, error = %e, "end offsets unavailable; reads go without the barrier");
-                offsets.partitions.clear();
-            }
-            Some(ends)
-        } else {
-            None
-        };
         for w in arrived {
-            match (w.target, &ends) {
-                (Target::Offsets(o), _) => waiting.push((o, w.deadline, w.reply)),
-                (Target::CurrentEnd, Some(Ok(e))) => waiting.push((e.clone(), w.deadline, w.reply)),
-                (Target::CurrentEnd, _) => {
-                    let _ = w.reply.send(Wait::Unavailable);
+            match w.target {
+                Target::Offsets(o) => waiting.push((o, w.deadline, w.reply)),
+                Target::CurrentEnd => without_ends.push((w.deadline, w.reply)),
+            }
+        }
+        // The reads waiting for end offsets share one request, taken after all of them started. A failed
+        // request (a slow broker) is tried again on the next round while the reads still have time; a read
+        // whose time ran out without one goes without the barrier.
+        if !without_ends.is_empty() {
+            match offsets.ends() {
+                Ok(ends) => {
+                    for (deadline, reply) in without_ends.drain(..) {
+                        waiting.push((ends.clone(), deadline, reply));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(topic = offsets.topic, error = %e, "end offsets unavailable; retrying");
+                    offsets.partitions.clear();
+                    let now = Instant::now();
+                    let (keep, expired): (Vec<_>, Vec<_>) =
+                        without_ends.drain(..).partition(|(deadline, reply)| now < *deadline && !reply.is_closed());
+                    for (_, reply) in expired {
+                        let _ = reply.send(Wait::Unavailable);
+                    }
+                    without_ends = keep;
                 }
             }
         }
         if waiting.is_empty() {
+            if !without_ends.is_empty() {
+                std::thread::sleep(POLL);
+            }
             continue;
         }
         let committed = match offsets.committed() {
