@@ -2,8 +2,12 @@
 //! 10,000), grown by adding a filter twice as large when the current one is full. Concurrent: requests ask
 //! while the tail inserts, without a lock on the hot path (fastbloom's atomic filter). The gateway keeps one
 //! for the 409 check; the processor's analytics stage one for the ids its ledger holds.
+//!
+//! An item is hashed once (foldhash, not fastbloom's default SipHash) and that hash probes every layer: the
+//! check is on every client-chosen id's path.
 
 use fastbloom::AtomicBloomFilter;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use uuid::Uuid;
@@ -13,6 +17,7 @@ const FALSE_POSITIVES: f64 = 1e-4;
 pub struct IdFilter {
     layers: RwLock<Vec<Arc<Layer>>>,
     ready: AtomicBool,
+    hasher: foldhash::fast::RandomState,
 }
 
 struct Layer {
@@ -31,14 +36,29 @@ impl Layer {
     }
 }
 
-/// The filter's item: the id mixed with the store, so one id in two stores is two items.
-fn item(store: &str, id: Uuid) -> u128 {
-    id.as_u128() ^ u128::from(xapi::compare::fnv1a(store.as_bytes()))
-}
-
 impl IdFilter {
     pub fn new(capacity: u64) -> Self {
-        IdFilter { layers: RwLock::new(vec![Arc::new(Layer::new(capacity.max(1024)))]), ready: AtomicBool::new(false) }
+        IdFilter {
+            layers: RwLock::new(vec![Arc::new(Layer::new(capacity.max(1024)))]),
+            ready: AtomicBool::new(false),
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+
+    /// The item's hash: the id mixed with the store, so one id in two stores is two items.
+    fn hash(&self, store: &str, id: Uuid) -> u64 {
+        self.hasher.hash_one((store, id.as_u128()))
+    }
+
+    /// Makes room for `items` more without growing layer by layer (each layer is one more probe per check):
+    /// called before a bulk load whose size is known.
+    pub fn expect(&self, items: u64) {
+        let mut layers = self.layers.write().unwrap_or_else(|e| e.into_inner());
+        let Some(last) = layers.last() else { return };
+        let (capacity, free) = (last.capacity, last.capacity.saturating_sub(last.items.load(Ordering::Relaxed)));
+        if free < items {
+            layers.push(Arc::new(Layer::new(items.max(capacity * 2))));
+        }
     }
 
     /// Whether every stored id has been added (until then nothing can be ruled out).
@@ -51,10 +71,10 @@ impl IdFilter {
     }
 
     pub fn insert(&self, store: &str, id: Uuid) {
-        let it = item(store, id);
+        let h = self.hash(store, id);
         let last = self.layers.read().unwrap_or_else(|e| e.into_inner()).last().cloned();
         let Some(layer) = last else { return };
-        if layer.filter.insert(&it) {
+        if layer.filter.insert_hash(h) {
             return;
         }
         if layer.items.fetch_add(1, Ordering::Relaxed) + 1 >= layer.capacity {
@@ -67,8 +87,9 @@ impl IdFilter {
 
     /// False only for a pair that certainly was never added.
     pub fn may_contain(&self, store: &str, id: Uuid) -> bool {
-        let it = item(store, id);
-        self.layers.read().unwrap_or_else(|e| e.into_inner()).iter().any(|l| l.filter.contains(&it))
+        let h = self.hash(store, id);
+        // The newest layer is the largest and holds most items.
+        self.layers.read().unwrap_or_else(|e| e.into_inner()).iter().rev().any(|l| l.filter.contains_hash(h))
     }
 
     /// Items added (approximately: repeats of an item may count).
@@ -104,5 +125,21 @@ mod tests {
         assert!(others < 40, "{others} false positives in 20,000");
         let other_store = ids.iter().filter(|id| f.may_contain("b", **id)).count();
         assert!(other_store < 40, "the same id in another store is another item");
+    }
+
+    #[test]
+    fn expecting_a_bulk_load_adds_one_layer_for_it() {
+        let f = IdFilter::new(1024);
+        f.insert("a", Uuid::new_v4());
+        f.expect(100);
+        assert_eq!(f.layers.read().unwrap().len(), 1, "room enough");
+        f.expect(50_000);
+        assert_eq!(f.layers.read().unwrap().len(), 2);
+        let ids: Vec<Uuid> = (0..50_000).map(|_| Uuid::new_v4()).collect();
+        for id in &ids {
+            f.insert("a", *id);
+        }
+        assert_eq!(f.layers.read().unwrap().len(), 2, "the load fitted");
+        assert!(ids.iter().all(|id| f.may_contain("a", *id)));
     }
 }

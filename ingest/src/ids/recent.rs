@@ -1,7 +1,7 @@
 //! The ids this gateway published or saw written lately, with what the 409 check compares: exact, bounded
 //! (oldest entries make room), sharded so concurrent requests rarely meet on a lock. A request reserves its
 //! new ids here before publishing, so a different statement sent with the same id a moment later (before
-//! the first is even acknowledged) gets 409.
+//! the first is even acknowledged) gets 409. Hashed with foldhash: every client-chosen id passes here twice.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -20,7 +20,7 @@ pub struct Known {
 type Key = (Arc<str>, Uuid);
 
 struct Shard {
-    map: HashMap<Key, Known>,
+    map: HashMap<Key, Known, foldhash::fast::RandomState>,
     order: VecDeque<Key>,
 }
 
@@ -45,7 +45,7 @@ impl Recent {
             shards: (0..SHARDS)
                 .map(|_| {
                     Mutex::new(Shard {
-                        map: HashMap::with_capacity(per_shard),
+                        map: HashMap::with_capacity_and_hasher(per_shard, Default::default()),
                         order: VecDeque::with_capacity(per_shard),
                     })
                 })

@@ -82,6 +82,8 @@ struct StoredId {
 }
 
 async fn bootstrap(db: &Db, filter: &IdFilter) -> Result<u64, lrs_common::clickhouse::DbError> {
+    let stored: u64 = db.query("SELECT count() FROM statements").fetch_one().await?;
+    filter.expect(stored + stored / 4);
     let mut cursor = db.query("SELECT store, id FROM statements").fetch::<StoredId>()?;
     let mut n = 0u64;
     while let Some(row) = cursor.next().await? {
@@ -93,6 +95,11 @@ async fn bootstrap(db: &Db, filter: &IdFilter) -> Result<u64, lrs_common::clickh
     }
     ID_FILTER_ITEMS.set(filter.len() as i64);
     Ok(n)
+}
+
+fn late_conflict(id: Uuid) {
+    CONFLICTS_LATE.inc();
+    tracing::warn!(%id, "two different statements were accepted with one id through different gateways; the first stored wins");
 }
 
 fn assign(consumer: &BaseConsumer<LoggingContext>, topic: &str, from_ms: i64) -> Result<(), String> {
@@ -163,13 +170,21 @@ fn tail(
             }
         };
         for e in entries {
-            filter.insert(&store, e.id);
             let known = Known { fingerprint: e.fingerprint, timestamp_ms: e.timestamp_ms, pending: false };
-            if let Some(before) = recent.confirm(&store, e.id, known) {
-                if before.fingerprint != e.fingerprint {
-                    CONFLICTS_LATE.inc();
-                    tracing::warn!(id = %e.id, "two different statements were accepted with one id through different gateways; the first stored wins");
+            match recent.confirm(&store, e.id, known) {
+                // Confirmed before (this gateway's own record, or a redelivery): the filter has it already.
+                Some(before) if !before.pending => {
+                    if before.fingerprint != e.fingerprint {
+                        late_conflict(e.id);
+                    }
                 }
+                Some(before) => {
+                    filter.insert(&store, e.id);
+                    if before.fingerprint != e.fingerprint {
+                        late_conflict(e.id);
+                    }
+                }
+                None => filter.insert(&store, e.id),
             }
         }
         ID_FILTER_ITEMS.set(filter.len() as i64);

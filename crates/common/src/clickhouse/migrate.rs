@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "analytics_score_sums",
         sql: include_str!("../../../../schemas/clickhouse/0008_analytics_score_sums.sql"),
     },
+    Migration {
+        version: 9,
+        name: "analytics_people",
+        sql: include_str!("../../../../schemas/clickhouse/0009_analytics_people.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
