@@ -4,6 +4,7 @@
 //! ClickHouse, read latency right after a write (idle and under load) and when idle, query latencies, and
 //! each service's peak RSS.
 
+use crate::bench_ids::Shape;
 use anyhow::{bail, Context};
 use futures::StreamExt;
 use lrs_common::Settings;
@@ -38,9 +39,10 @@ pub struct Options {
     /// Let the LRS choose statement ids (the default sends client-chosen ids, as most players do).
     #[arg(long)]
     lrs_ids: bool,
-    /// Also post the batched and single phases with ids chosen the other way, for comparison.
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
-    compare: bool,
+    /// Pairs of rounds (ABBA order) comparing client-chosen with LRS-assigned ids, batched and single
+    /// (0: skip that phase). Each round posts half of --statements (batched) or half of --singles.
+    #[arg(long, default_value_t = 3)]
+    compare_pairs: usize,
     /// The xAPI endpoint (default: LRS_PUBLIC_URL/xapi).
     #[arg(long)]
     endpoint: Option<String>,
@@ -137,33 +139,29 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
         e2e.as_secs_f64()
     );
 
-    let other = ids.other();
-    if o.compare {
-        println!("\n1b. the same batches with ids chosen by {}, for comparison", other.label());
-        client.wait_stored(expected).await?;
-        let started = Instant::now();
-        let posted = post_all(&client, batches(other), o.clients).await?;
-        report(&format!("batched, ids by {}", other.label()), o.batched, started.elapsed(), &posted);
-        expected += o.batched as u64;
-        client.wait_stored(expected).await?;
-    }
-
     println!("\n3. gateway, single statements, {} clients", o.clients * 4);
     let started = Instant::now();
     let single = post_all(&client, singles(ids), o.clients * 4).await?;
     report(&format!("single, ids by {}", ids.label()), o.singles, started.elapsed(), &single);
     expected += o.singles as u64;
-    if o.compare {
-        client.wait_stored(expected).await?;
-        let started = Instant::now();
-        let single = post_all(&client, singles(other), o.clients * 4).await?;
-        report(&format!("single, ids by {}", other.label()), o.singles, started.elapsed(), &single);
-    }
-
     println!("\n4. reads (GET by id) with the default read barrier");
     idle_rw.print("right after a write, idle");
     under_load.print("right after a write, under load");
     print_latency("when nothing is pending", &idle_reads, 0);
+
+    if o.compare_pairs > 0 {
+        println!(
+            "\n5. ids chosen by the client vs by the LRS: {} rounds of each, alternating, everything running",
+            o.compare_pairs
+        );
+        let shapes = [
+            Shape { label: "batched", statements: o.batched / 2, per_request: o.batch_size, clients: o.clients },
+            Shape { label: "single", statements: o.singles / 2, per_request: 1, clients: o.clients * 4 },
+        ];
+        for shape in &shapes {
+            crate::bench_ids::compare(&client, &templates, shape, o.compare_pairs, &mut expected).await?;
+        }
+    }
 
     if o.query_store > 0 {
         println!("\n6. queries with at least {} statements stored, {} samples each", o.query_store, o.query_samples);
@@ -196,17 +194,10 @@ pub(crate) enum Ids {
 }
 
 impl Ids {
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Ids::Client => "client",
             Ids::Lrs => "LRS",
-        }
-    }
-
-    fn other(self) -> Ids {
-        match self {
-            Ids::Client => Ids::Lrs,
-            Ids::Lrs => Ids::Client,
         }
     }
 }
@@ -267,7 +258,7 @@ impl Client {
     }
 
     /// Waits (up to 10 minutes) until the store holds at least `n` statements.
-    async fn wait_stored(&self, n: u64) -> anyhow::Result<()> {
+    pub(crate) async fn wait_stored(&self, n: u64) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(600);
         while self.stored_count().await? < n {
             if Instant::now() > deadline {
@@ -334,7 +325,7 @@ pub(crate) fn registration_of(i: usize) -> uuid::Uuid {
 }
 
 pub(crate) struct Posted {
-    latencies: Vec<Duration>,
+    pub(crate) latencies: Vec<Duration>,
     pub(crate) failures: usize,
 }
 

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_analytics;
+mod bench_ids;
 mod bench_query;
 mod demo;
 mod migrate;
