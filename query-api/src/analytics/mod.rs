@@ -4,6 +4,7 @@
 
 mod openapi;
 pub mod params;
+mod people;
 mod response;
 pub mod sql;
 

@@ -1,5 +1,6 @@
-//! An aggregate request as one ClickHouse query: over the hourly sums (`analytics_hourly`) when they cover
-//! the request, else over `analytics_events` less the retracted (id, ver) pairs. The SQL text holds only
+//! An aggregate request as one ClickHouse query: over the per-learner counts (`people`) or the hourly sums
+//! (`analytics_hourly*`) when they cover the request, else over `analytics_events` less the retracted (id,
+//! ver) pairs. The SQL text holds only
 //! names from fixed lists and the validated time zone; every value is bound.
 
 use super::params::{Aggregate, Column, Dim, Filter, Measure};
@@ -58,7 +59,7 @@ fn rollup_measure_sql(m: Measure) -> Option<&'static str> {
     })
 }
 
-const HOUR_MS: i64 = 3_600_000;
+pub const HOUR_MS: i64 = 3_600_000;
 
 /// Where a request is answered from, smallest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,6 +188,9 @@ fn measure_sql(m: Measure) -> &'static str {
 }
 
 pub fn build(a: &Aggregate, store: &str) -> Sql {
+    if super::people::covers(a) {
+        return super::people::build(a, store);
+    }
     let tz = a.tz.name();
     let from = source(a);
     let hourly = from.is_sums();
@@ -246,17 +250,22 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
             // A group whose statements were all taken back has sums of zero, not statements.
             text.push_str(" HAVING sum(statements) > 0");
         }
-        let (column, desc) = a.order;
-        let first = match column {
-            Column::Dim(i) => format!("d{i}"),
-            Column::Measure(i) => format!("m{i}"),
-        };
-        // Ties are broken by the dimensions, so a page is the same on every call.
-        let mut order = vec![format!("{first} {}", if desc { "DESC" } else { "ASC" })];
-        order.extend(groups.into_iter().filter(|g| *g != first).map(|g| format!("{g} ASC")));
-        text.push_str(&format!(" ORDER BY {} LIMIT {}", order.join(", "), a.limit));
+        text.push_str(&order_limit(a, groups));
     }
     Sql { text, binds, table }
+}
+
+/// ` ORDER BY … LIMIT n` of a grouped request, over its `d{i}` and `m{i}` columns.
+pub fn order_limit(a: &Aggregate, groups: Vec<String>) -> String {
+    let (column, desc) = a.order;
+    let first = match column {
+        Column::Dim(i) => format!("d{i}"),
+        Column::Measure(i) => format!("m{i}"),
+    };
+    // Ties are broken by the dimensions, so a page is the same on every call.
+    let mut order = vec![format!("{first} {}", if desc { "DESC" } else { "ASC" })];
+    order.extend(groups.into_iter().filter(|g| *g != first).map(|g| format!("{g} ASC")));
+    format!(" ORDER BY {} LIMIT {}", order.join(", "), a.limit)
 }
 
 #[cfg(test)]
@@ -300,9 +309,13 @@ mod tests {
         for (q, table) in dashboard {
             assert_eq!(build(&Aggregate::parse(q).unwrap(), "s").table, table, "{q}");
         }
+        assert_eq!(
+            build(&Aggregate::parse("measures=statements&by=actor").unwrap(), "s").table,
+            "analytics_people_spans"
+        );
         let not_covered = [
-            "measures=actors&by=activity_type",
-            "measures=statements&by=actor",
+            "measures=actors&by=verb",
+            "measures=statements&by=actor,day",
             "measures=statements&tz=Asia/Kolkata&by=day",
             "measures=statements&since=2024-01-01T00:30:00Z",
             "measures=score_max",
@@ -321,7 +334,7 @@ mod tests {
 
     #[test]
     fn totals_have_no_group_by() {
-        let sql = build(&Aggregate::parse("measures=actors").unwrap(), "s");
+        let sql = build(&Aggregate::parse("measures=actors,registrations").unwrap(), "s");
         assert!(!sql.text.contains("GROUP BY") && sql.text.contains("uniqExact(actor) AS m0"));
     }
 }

@@ -1,0 +1,238 @@
+//! Requests that count people (most active learners, distinct learners per content type or course) over the
+//! per-learner counts (`analytics_people_spans` and `analytics_people_hourly`, see schema 0009): the whole
+//! 16-day spans inside the range from the first, its ragged ends from the second. A learner counts in a group
+//! when their statements there sum to more than zero (retractions subtract), so the answer is exact.
+
+use super::params::{Aggregate, Dim, Filter, Measure};
+use super::sql::{order_limit, Bind, Sql, HOUR_MS};
+
+/// The spans' length (16 days), as in the schema.
+pub const SPAN_MS: i64 = 1_382_400_000;
+
+/// Whether the per-learner counts answer `a`: it counts people (by actor, or the actors measure), asks only
+/// statements and actors, cuts only by actor, content type and course, and its time bounds fall on hours.
+pub fn covers(a: &Aggregate) -> bool {
+    let about_people = a.by.contains(&Dim::Actor) || a.measures.contains(&Measure::Actors);
+    let measures = a.measures.iter().all(|m| matches!(m, Measure::Statements | Measure::Actors));
+    let dims = a.by.iter().all(|d| matches!(d, Dim::Actor | Dim::ActivityType | Dim::Parent));
+    let by_parent = a.by.contains(&Dim::Parent);
+    let filters = a.filters.iter().all(|f| match f {
+        Filter::Since(ms) | Filter::Until(ms) => ms.rem_euclid(HOUR_MS) == 0,
+        Filter::Equals(column, _) => matches!(*column, "activity_type" | "actor"),
+        // Rows are per course: by course and filtered on another would need both at once.
+        Filter::Has(column, _) => *column == "parents" && !by_parent,
+    });
+    let courses = a.filters.iter().filter(|f| matches!(f, Filter::Has(..))).count();
+    about_people && measures && dims && filters && courses <= 1
+}
+
+/// Epoch-aligned time ranges `[from, to)` (None: unbounded) read from each grain.
+#[derive(Debug, PartialEq)]
+struct Plan {
+    spans: Option<(Option<i64>, Option<i64>)>,
+    hours: Vec<(Option<i64>, Option<i64>)>,
+}
+
+fn plan(since: Option<i64>, until: Option<i64>) -> Plan {
+    let first = since.map(|s| s.div_euclid(SPAN_MS) * SPAN_MS + if s.rem_euclid(SPAN_MS) == 0 { 0 } else { SPAN_MS });
+    let end = until.map(|u| u.div_euclid(SPAN_MS) * SPAN_MS);
+    match (first, end) {
+        (Some(f), Some(e)) if f >= e => Plan { spans: None, hours: vec![(since, until)] },
+        _ => {
+            let mut hours = Vec::new();
+            if let (Some(s), Some(f)) = (since, first) {
+                if s < f {
+                    hours.push((Some(s), Some(f)));
+                }
+            }
+            if let (Some(e), Some(u)) = (end, until) {
+                if e < u {
+                    hours.push((Some(e), Some(u)));
+                }
+            }
+            Plan { spans: Some((first, end)), hours }
+        }
+    }
+}
+
+fn dim_column(d: Dim) -> &'static str {
+    match d {
+        Dim::Actor => "actor",
+        Dim::Parent => "parent",
+        _ => "activity_type",
+    }
+}
+
+pub fn build(a: &Aggregate, store: &str) -> Sql {
+    let mut since = None;
+    let mut until = None;
+    let mut course = None;
+    let mut equals = Vec::new();
+    for f in &a.filters {
+        match f {
+            Filter::Since(ms) => since = Some(*ms),
+            Filter::Until(ms) => until = Some(*ms),
+            Filter::Has(_, v) => course = Some(v.clone()),
+            Filter::Equals(column, v) => equals.push((*column, v.clone())),
+        }
+    }
+    let mut binds = Vec::new();
+    // One part per grain, with the conditions every part shares.
+    let mut part = |table: &str, time: &str, ranges: &[(Option<i64>, Option<i64>)]| -> String {
+        let mut conditions = vec!["store = ?".to_string()];
+        binds.push(Bind::Text(store.to_string()));
+        if a.by.contains(&Dim::Parent) {
+            conditions.push("parent != ''".into());
+        } else {
+            conditions.push("parent = ?".into());
+            binds.push(Bind::Text(course.clone().unwrap_or_default()));
+        }
+        let mut alternatives = Vec::new();
+        for (from, to) in ranges {
+            let mut bounds = Vec::new();
+            if let Some(from) = from {
+                bounds.push(format!("{time} >= ?"));
+                binds.push(Bind::Int(*from));
+            }
+            if let Some(to) = to {
+                bounds.push(format!("{time} < ?"));
+                binds.push(Bind::Int(*to));
+            }
+            if !bounds.is_empty() {
+                alternatives.push(format!("({})", bounds.join(" AND ")));
+            }
+        }
+        if !alternatives.is_empty() {
+            conditions.push(format!("({})", alternatives.join(" OR ")));
+        }
+        for (column, v) in &equals {
+            conditions.push(format!("{column} = ?"));
+            binds.push(Bind::Text(v.clone()));
+        }
+        format!("SELECT parent, activity_type, actor, statements FROM {table} WHERE {}", conditions.join(" AND "))
+    };
+    let p = plan(since, until);
+    let mut parts = Vec::new();
+    if let Some(range) = p.spans {
+        parts.push(part("analytics_people_spans", "span_ms", &[range]));
+    }
+    if !p.hours.is_empty() {
+        parts.push(part("analytics_people_hourly", "hour_ms", &p.hours));
+    }
+    let dims: Vec<String> = a.by.iter().enumerate().map(|(i, d)| format!("{} AS d{i}", dim_column(*d))).collect();
+    let groups: Vec<String> = (0..a.by.len()).map(|i| format!("d{i}")).collect();
+    let inner_keys: Vec<String> = groups.iter().cloned().chain(["who".to_string()]).collect();
+    let inner = format!(
+        "SELECT {}actor AS who, sum(statements) AS s FROM ({}) GROUP BY {} HAVING s > 0",
+        dims.iter().map(|d| format!("{d}, ")).collect::<String>(),
+        parts.join(" UNION ALL "),
+        inner_keys.join(", ")
+    );
+    let measures: Vec<String> = a
+        .measures
+        .iter()
+        .enumerate()
+        .map(|(i, m)| format!("{} AS m{i}", if *m == Measure::Actors { "count()" } else { "sum(s)" }))
+        .collect();
+    let outer: Vec<String> = groups.iter().cloned().chain(measures).collect();
+    let mut text = format!("SELECT {} FROM ({inner})", outer.join(", "));
+    if !a.by.is_empty() {
+        text.push_str(&format!(" GROUP BY {}", groups.join(", ")));
+        text.push_str(&order_limit(a, groups));
+    }
+    Sql { text, binds, table: "analytics_people_spans" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn a_range_reads_whole_spans_and_hours_at_its_ends() {
+        let s = 100 * SPAN_MS;
+        assert_eq!(plan(None, None), Plan { spans: Some((None, None)), hours: vec![] });
+        assert_eq!(plan(Some(s), None), Plan { spans: Some((Some(s), None)), hours: vec![] });
+        assert_eq!(
+            plan(Some(s - DAY), Some(s + 2 * SPAN_MS + 3 * HOUR_MS)),
+            Plan {
+                spans: Some((Some(s), Some(s + 2 * SPAN_MS))),
+                hours: vec![(Some(s - DAY), Some(s)), (Some(s + 2 * SPAN_MS), Some(s + 2 * SPAN_MS + 3 * HOUR_MS))]
+            }
+        );
+        assert_eq!(
+            plan(Some(s + DAY), Some(s + 3 * DAY)),
+            Plan { spans: None, hours: vec![(Some(s + DAY), Some(s + 3 * DAY))] },
+            "inside one span"
+        );
+        assert_eq!(
+            plan(None, Some(s + HOUR_MS)),
+            Plan { spans: Some((None, Some(s))), hours: vec![(Some(s), Some(s + HOUR_MS))] }
+        );
+    }
+
+    #[test]
+    fn what_it_covers() {
+        let yes = [
+            "measures=statements&by=actor&limit=10",
+            "measures=statements,actors&by=activity_type&since=2024-01-01T00:00:00Z",
+            "measures=actors&by=parent",
+            "measures=actors&parent=http://c&activity_type=http://t",
+            "measures=actors&tz=Asia/Kolkata",
+        ];
+        for q in yes {
+            assert!(covers(&Aggregate::parse(q).unwrap()), "{q}");
+        }
+        let no = [
+            "measures=statements&by=activity_type",
+            "measures=actors&by=verb",
+            "measures=actors,score_avg&by=activity_type",
+            "measures=actors&by=day",
+            "measures=actors&since=2024-01-01T00:30:00Z",
+            "measures=actors&by=parent&parent=http://c",
+            "measures=actors&verb=http://v",
+        ];
+        for q in no {
+            assert!(!covers(&Aggregate::parse(q).unwrap()), "{q}");
+        }
+    }
+
+    #[test]
+    fn learners_per_content_type() {
+        let a = Aggregate::parse("measures=statements,actors&by=activity_type&since=2024-01-01T00:00:00Z").unwrap();
+        let sql = build(&a, "s");
+        let since = 1_704_067_200_000i64;
+        let first = (since / SPAN_MS + 1) * SPAN_MS;
+        assert_eq!(
+            sql.text,
+            "SELECT d0, sum(s) AS m0, count() AS m1 FROM (SELECT activity_type AS d0, actor AS who, sum(statements) AS s \
+             FROM (SELECT parent, activity_type, actor, statements FROM analytics_people_spans WHERE store = ? AND \
+             parent = ? AND ((span_ms >= ?)) UNION ALL SELECT parent, activity_type, actor, statements FROM \
+             analytics_people_hourly WHERE store = ? AND parent = ? AND ((hour_ms >= ? AND hour_ms < ?))) GROUP BY d0, \
+             who HAVING s > 0) GROUP BY d0 ORDER BY m0 DESC, d0 ASC LIMIT 100"
+        );
+        assert_eq!(
+            sql.binds,
+            vec![
+                Bind::Text("s".into()),
+                Bind::Text("".into()),
+                Bind::Int(first),
+                Bind::Text("s".into()),
+                Bind::Text("".into()),
+                Bind::Int(since),
+                Bind::Int(first)
+            ]
+        );
+    }
+
+    #[test]
+    fn learners_by_course_and_totals() {
+        let sql = build(&Aggregate::parse("measures=actors&by=parent").unwrap(), "s");
+        assert!(sql.text.contains("parent != ''") && sql.text.contains("GROUP BY d0, who"), "{}", sql.text);
+        let sql = build(&Aggregate::parse("measures=actors,statements&parent=http://c").unwrap(), "s");
+        assert!(sql.text.starts_with("SELECT count() AS m0, sum(s) AS m1 FROM (SELECT actor AS who"), "{}", sql.text);
+        assert!(!sql.text.contains("ORDER BY"));
+        assert_eq!(sql.binds, vec![Bind::Text("s".into()), Bind::Text("http://c".into())]);
+    }
+}
