@@ -133,7 +133,7 @@ mod tests {
         f.insert("a", Uuid::new_v4());
         f.expect(100);
         assert_eq!(f.layers.read().unwrap().len(), 1, "room enough");
-        f.expect(50_000);
+        f.expect(60_000);
         assert_eq!(f.layers.read().unwrap().len(), 2);
         let ids: Vec<Uuid> = (0..50_000).map(|_| Uuid::new_v4()).collect();
         for id in &ids {
