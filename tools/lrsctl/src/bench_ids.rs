@@ -28,7 +28,7 @@ impl Round {
 
 /// The order of the kinds over `pairs` pairs of rounds: client, LRS, LRS, client, client, LRS, ...
 fn abba(pairs: usize) -> Vec<Ids> {
-    (0..pairs * 2).map(|i| if (i + 1) / 2 % 2 == 0 { Ids::Client } else { Ids::Lrs }).collect()
+    (0..pairs * 2).map(|i| if i.div_ceil(2) % 2 == 0 { Ids::Client } else { Ids::Lrs }).collect()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
