@@ -17,6 +17,7 @@ case "${1:-}" in
   The LRS is up.
     xAPI endpoint:  ${LRS_PUBLIC_URL:-http://${LRS_INGEST_ADDR:-127.0.0.1:8080}}/xapi/
     credential:     key ${LRS_DEV_KEY:-lrs-dev}  secret ${LRS_DEV_SECRET:-lrs-dev-secret}  (HTTP Basic)
+    admin API:      ${LRS_PUBLIC_URL:-http://127.0.0.1:8080}/admin/  key ${LRS_ADMIN_KEY:-lrs-admin}  secret ${LRS_ADMIN_SECRET:-lrs-admin-secret}
     reads only:     http://${LRS_QUERY_ADDR:-127.0.0.1:8081}/xapi/
     metrics:        http://${LRS_INGEST_ADDR:-127.0.0.1:8080}/metrics  http://${LRS_QUERY_ADDR:-127.0.0.1:8081}/metrics  http://${LRS_PROCESSOR_ADDR:-127.0.0.1:8082}/metrics
     logs:           $LOG_DIR

@@ -102,8 +102,9 @@ pub fn gateway(settings: &Settings, credentials: Arc<Credentials>) -> anyhow::Re
 
 /// Serves the gateway until `shutdown`.
 pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) -> anyhow::Result<()> {
-    let gateway = gateway(&settings, Arc::new(Credentials::from_settings(&settings)))?;
-    let router = http::service::wrap(gateway.routes, "ingest", gateway.ready, settings.http);
+    let (credentials, admin) = lrs_common::admin::credentials_and_router(&settings);
+    let gateway = gateway(&settings, credentials)?;
+    let router = http::service::wrap(gateway.routes.merge(admin), "ingest", gateway.ready, settings.http);
     tracing::info!(addr = %listener.local_addr()?, ack_mode = ?settings.ack_mode, "ingest listening");
     http::serve(listener, router, shutdown, settings.shutdown_grace, settings.http).await?;
     gateway.publisher.flush(settings.shutdown_grace);

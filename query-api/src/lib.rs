@@ -116,8 +116,9 @@ pub fn reads(settings: &Settings, credentials: Arc<Credentials>) -> (Router, Rea
 }
 
 pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) -> anyhow::Result<()> {
-    let (routes, ready) = reads(&settings, Arc::new(Credentials::from_settings(&settings)));
-    let router = http::service::wrap(routes, "query", ready, settings.http);
+    let (credentials, admin) = lrs_common::admin::credentials_and_router(&settings);
+    let (routes, ready) = reads(&settings, credentials);
+    let router = http::service::wrap(routes.merge(admin), "query", ready, settings.http);
     tracing::info!(addr = %listener.local_addr()?, "query listening");
     http::serve(listener, router, shutdown, settings.shutdown_grace, settings.http).await?;
     tracing::info!("query stopped");

@@ -3,14 +3,13 @@
 //! what `make up` runs on the LRS endpoint; production puts a method-routing proxy in front of separate
 //! gateway and query replicas instead (see `deploy/`).
 
-use lrs_common::auth::Credentials;
 use lrs_common::http::service::Ready;
 use lrs_common::{http, Settings, Shutdown};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
 pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) -> anyhow::Result<()> {
-    let credentials = Arc::new(Credentials::from_settings(&settings));
+    let (credentials, admin) = lrs_common::admin::credentials_and_router(&settings);
     let gateway = lrs_ingest::gateway(&settings, credentials.clone())?;
     let (reads, reads_ready) = lrs_query::reads(&settings, credentials);
     let writes_ready = gateway.ready.clone();
@@ -26,7 +25,7 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
             }
         })
     });
-    let router = http::service::wrap(gateway.routes.merge(reads), "server", ready, settings.http);
+    let router = http::service::wrap(gateway.routes.merge(reads).merge(admin), "server", ready, settings.http);
     tracing::info!(addr = %listener.local_addr()?, ack_mode = ?settings.ack_mode, "lrs listening");
     http::serve(listener, router, shutdown, settings.shutdown_grace, settings.http).await?;
     gateway.publisher.flush(settings.shutdown_grace);

@@ -43,6 +43,11 @@ pub struct Settings {
     pub dev_store: String,
     pub dev_key: String,
     pub dev_secret: String,
+    /// The operator's credential for the admin API (empty key: no admin API).
+    pub admin_key: String,
+    pub admin_secret: String,
+    /// How often every replica reloads the stored credentials (a revoked key stops working within this).
+    pub credentials_refresh: Duration,
     pub ingest_addr: SocketAddr,
     pub query_addr: SocketAddr,
     pub processor_addr: SocketAddr,
@@ -148,6 +153,9 @@ impl Settings {
             dev_store: get("LRS_DEV_STORE", "default"),
             dev_key: get("LRS_DEV_KEY", "lrs-dev"),
             dev_secret: get("LRS_DEV_SECRET", "lrs-dev-secret"),
+            admin_key: get("LRS_ADMIN_KEY", "lrs-admin"),
+            admin_secret: get("LRS_ADMIN_SECRET", "lrs-admin-secret"),
+            credentials_refresh: millis(&get, "LRS_CREDENTIALS_REFRESH_MS", "1000")?,
             ingest_addr,
             query_addr: parse(&get, "LRS_QUERY_ADDR", "127.0.0.1:8081")?,
             processor_addr: parse(&get, "LRS_PROCESSOR_ADDR", "127.0.0.1:8082")?,

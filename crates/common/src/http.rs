@@ -179,6 +179,9 @@ pub async fn require_auth(
 ) -> Response {
     match authenticate(&credentials, req.headers()) {
         Ok(principal) => {
+            if let Err(refusal) = permitted(&principal, req.method(), req.uri().path()) {
+                return error_response(StatusCode::FORBIDDEN, refusal);
+            }
             req.extensions_mut().insert(principal);
             next.run(req).await
         }
@@ -190,6 +193,23 @@ pub async fn require_auth(
             }
             res
         }
+    }
+}
+
+/// Whether `principal` may make this request: the admin credential serves the admin API only, every other
+/// credential the resources its scopes name (403 with the scope it lacks).
+pub fn permitted(principal: &Principal, method: &axum::http::Method, path: &str) -> Result<(), String> {
+    let admin_path = path == "/admin" || path.starts_with("/admin/");
+    match (principal.admin, admin_path) {
+        (true, true) => Ok(()),
+        (true, false) => Err("the admin credential serves only /admin/; use a store's credential".into()),
+        (false, true) => Err("the admin API needs the admin credential".into()),
+        (false, false) => match crate::auth::Scopes::needed(method, path) {
+            Some((need, name)) if !principal.scopes.intersects(need) => {
+                Err(format!("this credential's scopes ({}) do not include {name}", principal.scopes.names().join(", ")))
+            }
+            _ => Ok(()),
+        },
     }
 }
 

@@ -1,6 +1,7 @@
 //! Infrastructure shared by the three LRS services: configuration, telemetry, graceful shutdown, the
 //! Kafka and ClickHouse clients (one folder per external system), credentials and the HTTP plumbing.
 
+pub mod admin;
 pub mod auth;
 pub mod backoff;
 pub mod clickhouse;

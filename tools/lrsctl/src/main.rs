@@ -1,5 +1,6 @@
 //! `lrsctl`: the operator's tool. `lrsctl --help` lists the commands, `lrsctl <command> --help` their options.
 
+mod admin;
 mod bench;
 mod bench_analytics;
 mod bench_ids;
@@ -27,6 +28,22 @@ enum Command {
     Bench(bench::Options),
     /// Load a demo store (real statements and a generated organisation) into the running LRS.
     Demo(demo::Options),
+    /// Create, list and delete stores (tenants), through the admin API.
+    Stores {
+        /// The LRS base URL (default: LRS_PUBLIC_URL).
+        #[arg(long, global = true)]
+        url: Option<String>,
+        #[command(subcommand)]
+        command: admin::Stores,
+    },
+    /// Create, list and revoke credentials, through the admin API.
+    Credentials {
+        /// The LRS base URL (default: LRS_PUBLIC_URL).
+        #[arg(long, global = true)]
+        url: Option<String>,
+        #[command(subcommand)]
+        command: admin::Credentials,
+    },
 }
 
 #[tokio::main]
@@ -38,5 +55,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&settings).await,
         Command::Bench(options) => bench::run(&settings, options).await,
         Command::Demo(options) => demo::run(&settings, options).await,
+        Command::Stores { url, command } => admin::stores(&settings, url, command).await,
+        Command::Credentials { url, command } => admin::credentials(&settings, url, command).await,
     }
 }

@@ -49,6 +49,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "analytics_people",
         sql: include_str!("../../../../schemas/clickhouse/0009_analytics_people.sql"),
     },
+    Migration {
+        version: 10,
+        name: "stores_credentials",
+        sql: include_str!("../../../../schemas/clickhouse/0010_stores_credentials.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
