@@ -48,6 +48,9 @@ pub struct Settings {
     pub admin_secret: String,
     /// How often every replica reloads the stored credentials (a revoked key stops working within this).
     pub credentials_refresh: Duration,
+    /// Requests a second each credential may make on one replica (0: no limit), and how many at once.
+    pub rate_limit_per_s: f64,
+    pub rate_limit_burst: f64,
     pub ingest_addr: SocketAddr,
     pub query_addr: SocketAddr,
     pub processor_addr: SocketAddr,
@@ -156,6 +159,8 @@ impl Settings {
             admin_key: get("LRS_ADMIN_KEY", "lrs-admin"),
             admin_secret: get("LRS_ADMIN_SECRET", "lrs-admin-secret"),
             credentials_refresh: millis(&get, "LRS_CREDENTIALS_REFRESH_MS", "1000")?,
+            rate_limit_per_s: parse(&get, "LRS_RATE_LIMIT_PER_S", "0")?,
+            rate_limit_burst: parse(&get, "LRS_RATE_LIMIT_BURST", "100")?,
             ingest_addr,
             query_addr: parse(&get, "LRS_QUERY_ADDR", "127.0.0.1:8081")?,
             processor_addr: parse(&get, "LRS_PROCESSOR_ADDR", "127.0.0.1:8082")?,

@@ -182,6 +182,15 @@ pub async fn require_auth(
             if let Err(refusal) = permitted(&principal, req.method(), req.uri().path()) {
                 return error_response(StatusCode::FORBIDDEN, refusal);
             }
+            if let Err(wait) = credentials.admit(&principal.key) {
+                let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+                let mut res = error_response(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("this credential's request rate limit is reached; retry in {secs} s"),
+                );
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                return res;
+            }
             req.extensions_mut().insert(principal);
             next.run(req).await
         }
@@ -261,5 +270,24 @@ mod tests {
         let res = app.oneshot(script).await.unwrap();
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
         assert!(!res.headers().contains_key(header::WWW_AUTHENTICATE), "no browser dialog for the dashboard");
+    }
+
+    #[tokio::test]
+    async fn a_credential_over_its_rate_gets_429_with_retry_after() {
+        let credentials = std::sync::Arc::new(
+            crate::auth::Credentials::new().with("k", "s", "default", "http://h").with_rate_limit(1.0, 2.0),
+        );
+        let app = Router::new()
+            .route("/x", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn_with_state(credentials, require_auth));
+        let req = || {
+            Request::get("/x").header(header::AUTHORIZATION, crate::auth::basic_header("k", "s")).body(Body::empty())
+        };
+        for _ in 0..2 {
+            assert_eq!(app.clone().oneshot(req().unwrap()).await.unwrap().status(), StatusCode::OK);
+        }
+        let res = app.oneshot(req().unwrap()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "1");
     }
 }

@@ -4,9 +4,11 @@
 //! (`credentials`, secrets only as salted SHA-256) and every replica reloads them each
 //! `LRS_CREDENTIALS_REFRESH_MS`, so a revoked key stops working everywhere within that period.
 
+mod rate;
 mod registry;
 mod scopes;
 
+pub use rate::RateLimit;
 pub use registry::{hash_secret, load, spawn_refresh, StoredCredential};
 pub use scopes::Scopes;
 
@@ -54,6 +56,7 @@ pub struct Credentials {
     /// Replaced whole by each reload; changed in place by this replica's own admin calls.
     stored: RwLock<HashMap<String, Entry>>,
     home_page: String,
+    rate_limit: Option<RateLimit>,
 }
 
 /// The authority Agent of a credential.
@@ -71,7 +74,24 @@ impl Credentials {
         let mut c =
             Self::new().with(&settings.dev_key, &settings.dev_secret, &settings.dev_store, &settings.public_url);
         c.home_page = settings.public_url.clone();
+        if settings.rate_limit_per_s > 0.0 {
+            c.rate_limit = Some(RateLimit::new(settings.rate_limit_per_s, settings.rate_limit_burst));
+        }
         c.with_admin(&settings.admin_key, &settings.admin_secret)
+    }
+
+    /// Limits every credential to `per_second` requests a second on this replica, `burst` at once.
+    pub fn with_rate_limit(mut self, per_second: f64, burst: f64) -> Self {
+        self.rate_limit = Some(RateLimit::new(per_second, burst));
+        self
+    }
+
+    /// Takes one request of `key` under the rate limit, if one is set; Err: how long until it would pass.
+    pub fn admit(&self, key: &str) -> Result<(), std::time::Duration> {
+        match &self.rate_limit {
+            Some(limit) => limit.admit(key, std::time::Instant::now()),
+            None => Ok(()),
+        }
     }
 
     /// Adds a key/secret pair with every scope for `store`; `home_page` is the account homePage of its authority.
