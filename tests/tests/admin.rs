@@ -111,6 +111,29 @@ async fn stores_and_credentials_end_to_end() {
     assert!(message["message"].as_str().unwrap().contains("state"), "{message}");
     assert_eq!(acme(Method::GET, "/analytics/aggregate?measures=statements").send().await.unwrap().status(), 403);
 
+    // No scopes given: statements/write and statements/read/mine, which reads only its own statements.
+    let (_, cred) = admin.call(Method::POST, "/admin/credentials", Some(json!({"store": "acme"}))).await;
+    assert_eq!(cred["scopes"], json!(["statements/write", "statements/read/mine"]));
+    let (mine_key, mine_secret) =
+        (cred["key"].as_str().unwrap().to_string(), cred["secret"].as_str().unwrap().to_string());
+    let mine = |m: Method, p: &str| as_key(&stack, &base, m, p, &mine_key, &mine_secret);
+    let own = Uuid::new_v4().to_string();
+    assert_eq!(
+        mine(Method::POST, "/xapi/statements").json(&statement(&own, "mine")).send().await.unwrap().status(),
+        200
+    );
+    let list: Value = mine(Method::GET, "/xapi/statements").send().await.unwrap().json().await.unwrap();
+    let ids: Vec<&str> = list["statements"].as_array().unwrap().iter().filter_map(|s| s["id"].as_str()).collect();
+    assert_eq!(ids, [own.as_str()], "only its own statements");
+    assert_eq!(mine(Method::GET, &by_id).send().await.unwrap().status(), 404, "another credential's statement");
+    assert_eq!(mine(Method::GET, &format!("/xapi/statements?statementId={own}")).send().await.unwrap().status(), 200);
+    let agent = lrs_common::http::form::escape(r#"{"mbox":"mailto:acme@example.com"}"#);
+    let filtered: Value =
+        mine(Method::GET, &format!("/xapi/statements?agent={agent}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(filtered["statements"], json!([]));
+    let all: Value = acme(Method::GET, "/xapi/statements").send().await.unwrap().json().await.unwrap();
+    assert_eq!(all["statements"].as_array().unwrap().len(), 2, "statements/read reads every statement of the store");
+
     // Revocation: another replica (a query service of its own) refuses the key within 2 s.
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let replica = format!("http://{}", listener.local_addr().unwrap());

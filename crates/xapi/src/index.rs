@@ -24,6 +24,8 @@ pub struct Facts {
     pub activity_definitions: Vec<(String, Value)>,
     /// Every Agent (with an IFI) the statement names, as it names it, by key.
     pub named_agents: Vec<(String, Value)>,
+    /// The authority's key: what `statements/read/mine` matches.
+    pub authority: Option<String>,
 }
 
 pub fn facts(statement: &Value) -> Facts {
@@ -51,6 +53,7 @@ pub fn facts(statement: &Value) -> Facts {
             _ => {}
         }
     }
+    f.authority = statement.get("authority").and_then(key);
     walk_statement(statement, &mut f, true);
     dedup(&mut f.agents);
     dedup(&mut f.related_agents);
@@ -124,6 +127,11 @@ fn activity(a: &Value, f: &mut Facts) {
 
 fn object_type(v: &Value) -> &str {
     v.get("objectType").and_then(Value::as_str).unwrap_or("Activity")
+}
+
+/// The key an Agent or Group is indexed by (None without an identifier).
+pub fn agent_key(agent: &Value) -> Option<String> {
+    key(agent)
 }
 
 fn key(agent: &Value) -> Option<String> {

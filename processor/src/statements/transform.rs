@@ -203,6 +203,10 @@ pub fn index_rows(store: &str, subject: &Subject, via: Uuid, target: &Target, ou
     };
     if via.is_nil() {
         out.push(row("all", ""));
+        // A credential limited to `statements/read/mine` reads its own statements along this key.
+        if let Some(authority) = &target.facts.authority {
+            out.push(row("authority", authority));
+        }
     }
     out.push(row("verb", target.verb_id));
     for key in &target.facts.related_agents {

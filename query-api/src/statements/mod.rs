@@ -60,15 +60,21 @@ async fn answer(
 ) -> Result<Response, QueryError> {
     let store = &*principal.store;
     let client = &state.db;
+    // A credential with only `statements/read/mine` reads the statements it is the authority of.
+    let mine = reads_only_mine(principal);
     match p.target {
         Target::Single { id, voided } => {
-            let statement = fetch::single(client, store, id, voided).await?.ok_or_else(|| {
+            let not_found = || {
                 QueryError::NotFound(if voided {
                     format!("no voided statement with id {id}")
                 } else {
                     format!("no statement with id {id}")
                 })
-            })?;
+            };
+            let statement = fetch::single(client, store, id, voided).await?.ok_or_else(not_found)?;
+            if mine.is_some() && authority_of(&statement.raw) != mine {
+                return Err(not_found());
+            }
             let stored_ms = statement.stored_ms;
             let hashes = if p.attachments { response::attachment_hashes([statement.raw.as_str()]) } else { vec![] };
             let json = response::format_statement(statement.raw, p.format, accept_language);
@@ -79,7 +85,8 @@ async fn answer(
                 Ok(response::json(json, Some(stored_ms)))
             }
         }
-        Target::Query(filters) => {
+        Target::Query(mut filters) => {
+            filters.authority = mine;
             let started = std::time::Instant::now();
             let page = fetch::page(client, store, &filters, lrs_common::now_ms()).await?;
             tracing::debug!(
@@ -112,4 +119,20 @@ async fn answer(
             }
         }
     }
+}
+
+/// The authority key a credential is limited to, when its scopes let it read only its own statements.
+fn reads_only_mine(principal: &Principal) -> Option<String> {
+    use lrs_common::auth::Scopes;
+    let any = Scopes::STATEMENTS_READ.union(Scopes::ALL_READ).union(Scopes::ALL);
+    if principal.scopes.intersects(any) {
+        return None;
+    }
+    // No identifiable authority: nothing can match it, so nothing is read.
+    Some(xapi::index::agent_key(&principal.authority).unwrap_or_else(|| "-".into()))
+}
+
+fn authority_of(raw: &str) -> Option<String> {
+    let statement: serde_json::Value = serde_json::from_str(raw).ok()?;
+    statement.get("authority").and_then(xapi::index::agent_key)
 }

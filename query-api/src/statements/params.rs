@@ -84,6 +84,8 @@ pub struct Filters {
     pub limit: u32,
     pub ascending: bool,
     pub cursor: Option<Cursor>,
+    /// Only statements with this authority key (a credential limited to `statements/read/mine`).
+    pub authority: Option<String>,
     /// The request's parameters except `cursor`, in their order: the `more` link repeats them.
     pub passthrough: Vec<(String, String)>,
 }
@@ -194,6 +196,7 @@ pub fn parse(pairs: &[(String, String)], version: XapiVersion) -> Result<Params,
         limit,
         ascending: boolean(get("ascending"), "ascending")?,
         cursor,
+        authority: None,
         passthrough: pairs.iter().filter(|(n, _)| n != CURSOR).cloned().collect(),
     };
     Ok(Params { target: Target::Query(filters), format, attachments })

@@ -102,7 +102,10 @@ pub struct Plan {
 impl Plan {
     pub fn new(f: &Filters) -> Plan {
         let registration = f.registration.map(|r| r.hyphenated().to_string());
-        let (dim, key) = if let Some(r) = &registration {
+        let (dim, key) = if let Some(a) = &f.authority {
+            // Limited to its own statements: every filter the client gave is a condition on that key's rows.
+            ("authority", a.clone())
+        } else if let Some(r) = &registration {
             ("registration", r.clone())
         } else if let Some(a) = &f.agent {
             ("agent", a.clone())
@@ -148,13 +151,14 @@ impl Plan {
             }
             after = Some((stored_ms, id));
         }
-        // The store's timeline and a verb are dense; an agent, activity or registration is sparse.
-        let first_window_ms = if matches!(dim, "all" | "verb") { 60_000 } else { 86_400_000 };
+        // The store's timeline, a verb and a writer's statements are dense; an agent, activity or registration is
+        // sparse.
+        let first_window_ms = if matches!(dim, "all" | "verb" | "authority") { 60_000 } else { 86_400_000 };
         Plan { dim, key, lo, hi, after, ascending: f.ascending, conditions, first_window_ms }
     }
 
     fn dense(&self) -> bool {
-        matches!(self.dim, "all" | "verb")
+        matches!(self.dim, "all" | "verb" | "authority")
     }
 
     /// True when no row can match (for instance `since` at or after `until`).

@@ -69,8 +69,9 @@ impl Scopes {
         let any_read = Self::ALL_READ.union(Self::ALL);
         let path = path.trim_end_matches('/');
         Some(match path {
-            // `statements/read/mine` alone does not read statements yet: filtering by authority is still to come.
-            "/xapi/statements" if read => (Self::STATEMENTS_READ.union(any_read), "statements/read"),
+            "/xapi/statements" if read => {
+                (Self::STATEMENTS_READ.union(Self::STATEMENTS_READ_MINE).union(any_read), "statements/read")
+            }
             "/xapi/statements" => (Self::STATEMENTS_WRITE.union(Self::ALL), "statements/write"),
             "/xapi/activities/state" if read => (Self::STATE.union(any_read), "state"),
             "/xapi/activities/state" => (Self::STATE.union(Self::ALL), "state"),
@@ -108,7 +109,7 @@ mod tests {
         };
         assert!(allows(&["statements/write"], Method::POST, "/xapi/statements"));
         assert!(!allows(&["statements/write"], Method::GET, "/xapi/statements"));
-        assert!(!allows(&["statements/read/mine"], Method::GET, "/xapi/statements"));
+        assert!(allows(&["statements/read/mine"], Method::GET, "/xapi/statements"));
         assert!(allows(&["statements/read/mine"], Method::GET, "/xapi/activities"));
         assert!(!allows(&["all/read"], Method::PUT, "/xapi/statements"));
         assert!(allows(&["all/read"], Method::GET, "/xapi/activities/state"));
