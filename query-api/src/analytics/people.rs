@@ -26,16 +26,21 @@ pub fn covers(a: &Aggregate) -> bool {
     about_people && measures && dims && filters && courses <= 1
 }
 
-/// Epoch-aligned time ranges `[from, to)` (None: unbounded) read from each grain.
+/// A time range split between a coarse grain and hours: `[from, to)` (None: unbounded) read from each.
 #[derive(Debug, PartialEq)]
-struct Plan {
-    spans: Option<(Option<i64>, Option<i64>)>,
-    hours: Vec<(Option<i64>, Option<i64>)>,
+pub struct Plan {
+    pub spans: Option<(Option<i64>, Option<i64>)>,
+    pub hours: Vec<(Option<i64>, Option<i64>)>,
 }
 
 fn plan(since: Option<i64>, until: Option<i64>) -> Plan {
-    let first = since.map(|s| s.div_euclid(SPAN_MS) * SPAN_MS + if s.rem_euclid(SPAN_MS) == 0 { 0 } else { SPAN_MS });
-    let end = until.map(|u| u.div_euclid(SPAN_MS) * SPAN_MS);
+    split(since, until, SPAN_MS)
+}
+
+/// The whole `grain`-long (epoch-aligned) periods of `[since, until)`, and the hours at its ends.
+pub fn split(since: Option<i64>, until: Option<i64>, grain: i64) -> Plan {
+    let first = since.map(|s| s.div_euclid(grain) * grain + if s.rem_euclid(grain) == 0 { 0 } else { grain });
+    let end = until.map(|u| u.div_euclid(grain) * grain);
     match (first, end) {
         (Some(f), Some(e)) if f >= e => Plan { spans: None, hours: vec![(since, until)] },
         _ => {
@@ -55,11 +60,12 @@ fn plan(since: Option<i64>, until: Option<i64>) -> Plan {
     }
 }
 
-fn dim_column(d: Dim) -> &'static str {
+/// A dimension's grouping key (hashes: integers group fast) and the value answered for the group.
+fn dim_sql(d: Dim) -> (&'static str, &'static str) {
     match d {
-        Dim::Actor => "actor",
-        Dim::Parent => "parent",
-        _ => "activity_type",
+        Dim::Actor => ("who", "any(actor_name)"),
+        Dim::Parent => ("parent", "parent"),
+        _ => ("type_hash", "any(type_name)"),
     }
 }
 
@@ -106,10 +112,14 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
             conditions.push(format!("({})", alternatives.join(" OR ")));
         }
         for (column, v) in &equals {
-            conditions.push(format!("{column} = ?"));
+            let hash = if *column == "actor" { "actor_hash" } else { "type_hash" };
+            conditions.push(format!("{hash} = cityHash64(?)"));
             binds.push(Bind::Text(v.clone()));
         }
-        format!("SELECT parent, activity_type, actor, statements FROM {table} WHERE {}", conditions.join(" AND "))
+        format!(
+            "SELECT parent, type_hash, actor_hash, type_name, actor_name, statements FROM {table} WHERE {}",
+            conditions.join(" AND ")
+        )
     };
     let p = plan(since, until);
     let mut parts = Vec::new();
@@ -119,11 +129,14 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
     if !p.hours.is_empty() {
         parts.push(part("analytics_people_hourly", "hour_ms", &p.hours));
     }
-    let dims: Vec<String> = a.by.iter().enumerate().map(|(i, d)| format!("{} AS d{i}", dim_column(*d))).collect();
+    let dims: Vec<String> = a.by.iter().enumerate().map(|(i, d)| format!("{} AS d{i}", dim_sql(*d).1)).collect();
     let groups: Vec<String> = (0..a.by.len()).map(|i| format!("d{i}")).collect();
-    let inner_keys: Vec<String> = groups.iter().cloned().chain(["who".to_string()]).collect();
+    let mut inner_keys: Vec<&str> = a.by.iter().map(|d| dim_sql(*d).0).collect();
+    if !inner_keys.contains(&"who") {
+        inner_keys.push("who");
+    }
     let inner = format!(
-        "SELECT {}actor AS who, sum(statements) AS s FROM ({}) GROUP BY {} HAVING s > 0",
+        "SELECT {}actor_hash AS who, sum(statements) AS s FROM ({}) GROUP BY {} HAVING s > 0",
         dims.iter().map(|d| format!("{d}, ")).collect::<String>(),
         parts.join(" UNION ALL "),
         inner_keys.join(", ")
@@ -206,11 +219,12 @@ mod tests {
         let first = (since / SPAN_MS + 1) * SPAN_MS;
         assert_eq!(
             sql.text,
-            "SELECT d0, sum(s) AS m0, count() AS m1 FROM (SELECT activity_type AS d0, actor AS who, sum(statements) AS s \
-             FROM (SELECT parent, activity_type, actor, statements FROM analytics_people_spans WHERE store = ? AND \
-             parent = ? AND ((span_ms >= ?)) UNION ALL SELECT parent, activity_type, actor, statements FROM \
-             analytics_people_hourly WHERE store = ? AND parent = ? AND ((hour_ms >= ? AND hour_ms < ?))) GROUP BY d0, \
-             who HAVING s > 0) GROUP BY d0 ORDER BY m0 DESC, d0 ASC LIMIT 100"
+            "SELECT d0, sum(s) AS m0, count() AS m1 FROM (SELECT any(type_name) AS d0, actor_hash AS who, \
+             sum(statements) AS s FROM (SELECT parent, type_hash, actor_hash, type_name, actor_name, statements FROM \
+             analytics_people_spans WHERE store = ? AND parent = ? AND ((span_ms >= ?)) UNION ALL SELECT parent, \
+             type_hash, actor_hash, type_name, actor_name, statements FROM analytics_people_hourly WHERE store = ? AND \
+             parent = ? AND ((hour_ms >= ? AND hour_ms < ?))) GROUP BY type_hash, who HAVING s > 0) GROUP BY d0 \
+             ORDER BY m0 DESC, d0 ASC LIMIT 100"
         );
         assert_eq!(
             sql.binds,
@@ -229,10 +243,20 @@ mod tests {
     #[test]
     fn learners_by_course_and_totals() {
         let sql = build(&Aggregate::parse("measures=actors&by=parent").unwrap(), "s");
-        assert!(sql.text.contains("parent != ''") && sql.text.contains("GROUP BY d0, who"), "{}", sql.text);
+        assert!(sql.text.contains("parent != ''") && sql.text.contains("GROUP BY parent, who"), "{}", sql.text);
         let sql = build(&Aggregate::parse("measures=actors,statements&parent=http://c").unwrap(), "s");
-        assert!(sql.text.starts_with("SELECT count() AS m0, sum(s) AS m1 FROM (SELECT actor AS who"), "{}", sql.text);
+        assert!(
+            sql.text.starts_with("SELECT count() AS m0, sum(s) AS m1 FROM (SELECT actor_hash AS who"),
+            "{}",
+            sql.text
+        );
         assert!(!sql.text.contains("ORDER BY"));
         assert_eq!(sql.binds, vec![Bind::Text("s".into()), Bind::Text("http://c".into())]);
+        let sql = build(&Aggregate::parse("measures=statements&by=actor&activity_type=http://t").unwrap(), "s");
+        assert!(
+            sql.text.contains("SELECT any(actor_name) AS d0, actor_hash AS who")
+                && sql.text.contains("GROUP BY who HAVING")
+        );
+        assert!(sql.text.contains("type_hash = cityHash64(?)"), "{}", sql.text);
     }
 }

@@ -209,21 +209,114 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
         let sql = if hourly { rollup_measure_sql(*m).unwrap_or("NULL") } else { measure_sql(*m) };
         format!("{sql} AS m{i}")
     }));
-    let mut binds = vec![Bind::Text(store.to_string())];
+    let mut binds = Vec::new();
+    let from_where = match daily_of(a, from) {
+        // Whole UTC days from the daily sums, the ragged ends from the hourly ones.
+        Some((daily, columns)) => {
+            let (since, until) = bounds(a);
+            let plan = super::people::split(since, until, DAY_MS);
+            let mut parts = Vec::new();
+            if let Some(range) = plan.spans {
+                let conditions = conditions(a, from, store, "day_ms", &[range], &mut binds);
+                parts.push(format!("SELECT {columns} FROM {daily} WHERE {}", conditions.join(" AND ")));
+            }
+            if !plan.hours.is_empty() {
+                let conditions = conditions(a, from, store, "hour_ms", &plan.hours, &mut binds);
+                parts.push(format!("SELECT {columns} FROM {table} WHERE {}", conditions.join(" AND ")));
+            }
+            format!("({})", parts.join(" UNION ALL "))
+        }
+        None => {
+            let (since, until) = bounds(a);
+            let conditions = conditions(a, from, store, time, &[(since, until)], &mut binds);
+            format!("{table} WHERE {}", conditions.join(" AND "))
+        }
+    };
+    let mut text = format!("SELECT {} FROM {from_where}", select.join(", "));
+    if !a.by.is_empty() {
+        let groups: Vec<String> = (0..a.by.len()).map(|i| format!("d{i}")).collect();
+        text.push_str(&format!(" GROUP BY {}", groups.join(", ")));
+        if hourly {
+            // A group whose statements were all taken back has sums of zero, not statements.
+            text.push_str(" HAVING sum(statements) > 0");
+        }
+        text.push_str(&order_limit(a, groups));
+    }
+    Sql { text, binds, table }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The daily table above `from` and the columns a part reads, when a request can use it: no time buckets.
+fn daily_of(a: &Aggregate, from: Source) -> Option<(&'static str, &'static str)> {
+    let timeless = a.by.iter().all(|d| !d.is_bucket() && !matches!(d, Dim::Weekday | Dim::HourOfDay));
+    if !timeless {
+        return None;
+    }
+    match from {
+        Source::HourlyActivities => Some((
+            "analytics_daily_activities",
+            "activity_type, activity, statements, score_n, score_sum, success_n, \
+                success_true, completion_n, completion_true, duration_n, duration_sum",
+        )),
+        Source::HourlyCourses => Some((
+            "analytics_daily_courses",
+            "parent, activity_type, verb, statements, score_n, score_sum, success_n, \
+                success_true, completion_n, completion_true, duration_n, duration_sum",
+        )),
+        _ => None,
+    }
+}
+
+fn bounds(a: &Aggregate) -> (Option<i64>, Option<i64>) {
+    let mut b = (None, None);
+    for f in &a.filters {
+        match f {
+            Filter::Since(ms) => b.0 = Some(*ms),
+            Filter::Until(ms) => b.1 = Some(*ms),
+            _ => {}
+        }
+    }
+    b
+}
+
+/// The WHERE conditions of a read of `from` over `ranges` of its `time` column, their values pushed to `binds`.
+fn conditions(
+    a: &Aggregate,
+    from: Source,
+    store: &str,
+    time: &str,
+    ranges: &[(Option<i64>, Option<i64>)],
+    binds: &mut Vec<Bind>,
+) -> Vec<String> {
+    binds.push(Bind::Text(store.to_string()));
     let mut conditions = vec!["store = ?".to_string()];
     if a.by.contains(&Dim::Score) && from == Source::Events {
         conditions.push("has_score = 1".into());
     }
+    let mut alternatives = Vec::new();
+    for (lo, hi) in ranges {
+        let mut both = Vec::new();
+        if let Some(lo) = lo {
+            both.push(format!("{time} >= ?"));
+            binds.push(Bind::Int(*lo));
+        }
+        if let Some(hi) = hi {
+            both.push(format!("{time} < ?"));
+            binds.push(Bind::Int(*hi));
+        }
+        if !both.is_empty() {
+            alternatives.push(both.join(" AND "));
+        }
+    }
+    match alternatives.len() {
+        0 => {}
+        1 => conditions.push(alternatives.remove(0)),
+        _ => conditions.push(format!("(({}))", alternatives.join(") OR ("))),
+    }
     for f in &a.filters {
         match f {
-            Filter::Since(ms) => {
-                conditions.push(format!("{time} >= ?"));
-                binds.push(Bind::Int(*ms));
-            }
-            Filter::Until(ms) => {
-                conditions.push(format!("{time} < ?"));
-                binds.push(Bind::Int(*ms));
-            }
+            Filter::Since(_) | Filter::Until(_) => {}
             Filter::Equals(column, v) => {
                 conditions.push(format!("{column} = ?"));
                 binds.push(Bind::Text(v.clone()));
@@ -238,21 +331,11 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
             }
         }
     }
-    if !hourly {
+    if !from.is_sums() {
         conditions.push("(id, ver) NOT IN (SELECT id, ver FROM analytics_retractions WHERE store = ?)".into());
         binds.push(Bind::Text(store.to_string()));
     }
-    let mut text = format!("SELECT {} FROM {table} WHERE {}", select.join(", "), conditions.join(" AND "));
-    if !a.by.is_empty() {
-        let groups: Vec<String> = (0..a.by.len()).map(|i| format!("d{i}")).collect();
-        text.push_str(&format!(" GROUP BY {}", groups.join(", ")));
-        if hourly {
-            // A group whose statements were all taken back has sums of zero, not statements.
-            text.push_str(" HAVING sum(statements) > 0");
-        }
-        text.push_str(&order_limit(a, groups));
-    }
-    Sql { text, binds, table }
+    conditions
 }
 
 /// ` ORDER BY … LIMIT n` of a grouped request, over its `d{i}` and `m{i}` columns.
@@ -329,6 +412,41 @@ mod tests {
             sql.text,
             "SELECT verb AS d0, sum(statements) AS m0 FROM analytics_hourly_types WHERE store = ? GROUP BY d0 \
              HAVING sum(statements) > 0 ORDER BY m0 DESC, d0 ASC LIMIT 100"
+        );
+    }
+
+    #[test]
+    fn long_ranges_read_whole_days_from_the_daily_sums() {
+        let q = "measures=statements&by=activity&since=2024-01-01T05:00:00Z&until=2024-01-03T00:00:00Z";
+        let sql = build(&Aggregate::parse(q).unwrap(), "s");
+        assert_eq!(
+            sql.text,
+            "SELECT activity AS d0, sum(statements) AS m0 FROM (SELECT activity_type, activity, statements, score_n, \
+             score_sum, success_n, success_true, completion_n, completion_true, duration_n, duration_sum FROM \
+             analytics_daily_activities WHERE store = ? AND day_ms >= ? AND day_ms < ? UNION ALL SELECT \
+             activity_type, activity, statements, score_n, score_sum, success_n, success_true, completion_n, \
+             completion_true, duration_n, duration_sum FROM analytics_hourly_activities WHERE store = ? AND hour_ms \
+             >= ? AND hour_ms < ?) GROUP BY d0 HAVING sum(statements) > 0 ORDER BY m0 DESC, d0 ASC LIMIT 100"
+        );
+        let (jan1, jan2, jan3) = (1_704_067_200_000i64, 1_704_153_600_000i64, 1_704_240_000_000i64);
+        assert_eq!(
+            sql.binds,
+            vec![
+                Bind::Text("s".into()),
+                Bind::Int(jan2),
+                Bind::Int(jan3),
+                Bind::Text("s".into()),
+                Bind::Int(jan1 + 5 * HOUR_MS),
+                Bind::Int(jan2)
+            ]
+        );
+        let by_day = build(&Aggregate::parse("measures=statements&by=activity,day").unwrap(), "s");
+        assert!(!by_day.text.contains("daily"), "time buckets need the hours");
+        let by_course = build(&Aggregate::parse("measures=completion_rate&by=parent&verb=http://v").unwrap(), "s");
+        assert!(
+            by_course.text.contains("FROM analytics_daily_courses WHERE store = ? AND verb = ?"),
+            "{}",
+            by_course.text
         );
     }
 

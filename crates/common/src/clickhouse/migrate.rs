@@ -54,6 +54,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "stores_credentials",
         sql: include_str!("../../../../schemas/clickhouse/0010_stores_credentials.sql"),
     },
+    Migration {
+        version: 11,
+        name: "analytics_daily_sums",
+        sql: include_str!("../../../../schemas/clickhouse/0011_analytics_daily_sums.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
