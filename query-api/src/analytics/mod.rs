@@ -2,6 +2,7 @@
 //! rows the processor's analytics stage maintains, and `GET /analytics/openapi.json`. Reads are eventual:
 //! they do not wait at the read barrier, and `consistent_through` says how fresh they are.
 
+mod names;
 mod openapi;
 pub mod params;
 mod people;
@@ -38,7 +39,11 @@ async fn answer(state: &AppState, principal: &Principal, query: &str) -> Result<
             Bind::Int(n) => q.bind(n),
         };
     }
-    let (text, through_ms) = tokio::try_join!(q.fetch_text("JSONCompact"), state.analytics_consistency.through_ms())?;
+    let (mut text, through_ms) =
+        tokio::try_join!(q.fetch_text("JSONCompact"), state.analytics_consistency.through_ms())?;
+    if !sql.names.is_empty() {
+        text = names::resolve(&state.db, &principal.store, &sql.names, &text).await?;
+    }
     let table = response::Table::from_json_compact(&request, &text)
         .map_err(|e| QueryError::Store(lrs_common::clickhouse::DbError::Decode(e)))?;
     Ok(table.into_response(&request, through_ms))

@@ -3,7 +3,7 @@
 //! 16-day spans inside the range from the first, its ragged ends from the second. A learner counts in a group
 //! when their statements there sum to more than zero (retractions subtract), so the answer is exact.
 
-use super::params::{Aggregate, Dim, Filter, Measure};
+use super::params::{Aggregate, Column, Dim, Filter, Measure};
 use super::sql::{order_limit, Bind, Sql, HOUR_MS};
 
 /// The spans' length (16 days), as in the schema.
@@ -60,12 +60,24 @@ pub fn split(since: Option<i64>, until: Option<i64>, grain: i64) -> Plan {
     }
 }
 
-/// A dimension's grouping key (hashes: integers group fast) and the value answered for the group.
-fn dim_sql(d: Dim) -> (&'static str, &'static str) {
+/// A dimension's grouping key (hashes: integers group fast) and the value answered for the group: the hash
+/// itself when the names are looked up afterwards, else the name.
+fn dim_sql(d: Dim, hashed: bool) -> (&'static str, &'static str) {
+    match (d, hashed) {
+        (Dim::Parent, _) => ("parent", "parent"),
+        (Dim::Actor, true) => ("who", "who"),
+        (Dim::Actor, false) => ("who", "any(actor_name)"),
+        (_, true) => ("type_hash", "type_hash"),
+        (_, false) => ("type_hash", "any(type_name)"),
+    }
+}
+
+/// The kind of name a hashed dimension stands for in `analytics_names`.
+fn name_kind(d: Dim) -> Option<u8> {
     match d {
-        Dim::Actor => ("who", "any(actor_name)"),
-        Dim::Parent => ("parent", "parent"),
-        _ => ("type_hash", "any(type_name)"),
+        Dim::ActivityType => Some(1),
+        Dim::Actor => Some(2),
+        _ => None,
     }
 }
 
@@ -129,9 +141,13 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
     if !p.hours.is_empty() {
         parts.push(part("analytics_people_hourly", "hour_ms", &p.hours));
     }
-    let dims: Vec<String> = a.by.iter().enumerate().map(|(i, d)| format!("{} AS d{i}", dim_sql(*d).1)).collect();
+    // Ordered by a measure, a page's names are looked up for its rows only (reading them for every row costs
+    // more than the grouping); ordered by a dimension, they are needed to sort.
+    let hashed = matches!(a.order.0, Column::Measure(_));
+    let dims: Vec<String> =
+        a.by.iter().enumerate().map(|(i, d)| format!("{} AS d{i}", dim_sql(*d, hashed).1)).collect();
     let groups: Vec<String> = (0..a.by.len()).map(|i| format!("d{i}")).collect();
-    let mut inner_keys: Vec<&str> = a.by.iter().map(|d| dim_sql(*d).0).collect();
+    let mut inner_keys: Vec<&str> = a.by.iter().map(|d| dim_sql(*d, hashed).0).collect();
     if !inner_keys.contains(&"who") {
         inner_keys.push("who");
     }
@@ -153,7 +169,12 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
         text.push_str(&format!(" GROUP BY {}", groups.join(", ")));
         text.push_str(&order_limit(a, groups));
     }
-    Sql { text, binds, table: "analytics_people_spans" }
+    let names = if hashed {
+        a.by.iter().enumerate().filter_map(|(i, d)| name_kind(*d).map(|k| (i, k))).collect()
+    } else {
+        Vec::new()
+    };
+    Sql { text, binds, table: "analytics_people_spans", names }
 }
 
 #[cfg(test)]
@@ -219,13 +240,15 @@ mod tests {
         let first = (since / SPAN_MS + 1) * SPAN_MS;
         assert_eq!(
             sql.text,
-            "SELECT d0, sum(s) AS m0, count() AS m1 FROM (SELECT any(type_name) AS d0, actor_hash AS who, \
+            "SELECT d0, sum(s) AS m0, count() AS m1 FROM (SELECT type_hash AS d0, actor_hash AS who, \
              sum(statements) AS s FROM (SELECT parent, type_hash, actor_hash, type_name, actor_name, statements FROM \
              analytics_people_spans WHERE store = ? AND parent = ? AND ((span_ms >= ?)) UNION ALL SELECT parent, \
              type_hash, actor_hash, type_name, actor_name, statements FROM analytics_people_hourly WHERE store = ? AND \
              parent = ? AND ((hour_ms >= ? AND hour_ms < ?))) GROUP BY type_hash, who HAVING s > 0) GROUP BY d0 \
              ORDER BY m0 DESC, d0 ASC LIMIT 100"
         );
+        assert_eq!(sql.names, vec![(0, 1)]);
+        assert_eq!(sql.names, vec![(0, 1)]);
         assert_eq!(
             sql.binds,
             vec![
@@ -253,10 +276,10 @@ mod tests {
         assert!(!sql.text.contains("ORDER BY"));
         assert_eq!(sql.binds, vec![Bind::Text("s".into()), Bind::Text("http://c".into())]);
         let sql = build(&Aggregate::parse("measures=statements&by=actor&activity_type=http://t").unwrap(), "s");
-        assert!(
-            sql.text.contains("SELECT any(actor_name) AS d0, actor_hash AS who")
-                && sql.text.contains("GROUP BY who HAVING")
-        );
+        assert!(sql.text.contains("SELECT who AS d0, actor_hash AS who") && sql.text.contains("GROUP BY who HAVING"));
         assert!(sql.text.contains("type_hash = cityHash64(?)"), "{}", sql.text);
+        assert_eq!(sql.names, vec![(0, 2)], "the page's actors are named afterwards");
+        let sql = build(&Aggregate::parse("measures=statements&by=actor&order=actor").unwrap(), "s");
+        assert!(sql.text.contains("SELECT any(actor_name) AS d0") && sql.names.is_empty(), "sorted by name");
     }
 }

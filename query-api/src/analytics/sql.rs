@@ -12,6 +12,8 @@ pub struct Sql {
     pub binds: Vec<Bind>,
     /// The table read: `analytics_hourly` or `analytics_events`.
     pub table: &'static str,
+    /// Dimensions answered as hashes, by column index, with the kind of name (`analytics_names`) they stand for.
+    pub names: Vec<(usize, u8)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -242,7 +244,7 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
         }
         text.push_str(&order_limit(a, groups));
     }
-    Sql { text, binds, table }
+    Sql { text, binds, table, names: Vec::new() }
 }
 
 const DAY_MS: i64 = 86_400_000;

@@ -59,6 +59,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "analytics_daily_sums",
         sql: include_str!("../../../../schemas/clickhouse/0011_analytics_daily_sums.sql"),
     },
+    Migration {
+        version: 12,
+        name: "analytics_names",
+        sql: include_str!("../../../../schemas/clickhouse/0012_analytics_names.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
