@@ -108,10 +108,13 @@ impl Writer for FactWriter {
             let filter = self.filter().await?;
             let existing = self.ledger(messages, &filter).await?;
             let rows = decide(existing, messages);
-            insert_rows(&self.db, "analytics_facts", &rows).await?;
+            // Before the insert: an insert that fails after ClickHouse wrote some of it is retried, and the
+            // retry must read these ids back from the ledger (and decide nothing twice) rather than take them
+            // for certainly new.
             for row in &rows {
                 filter.insert(&row.store, row.id);
             }
+            insert_rows(&self.db, "analytics_facts", &rows).await?;
             Ok(())
         })
     }
