@@ -12,6 +12,7 @@ mod consistency;
 mod dashboard;
 mod documents;
 mod error;
+mod export;
 mod metrics;
 #[cfg(test)]
 mod resource_tests;
@@ -87,6 +88,7 @@ pub fn xapi_router(state: AppState) -> Router {
         .route("/xapi/activities/profile", get(documents::get))
         .route("/xapi/agents/profile", get(documents::get))
         .route("/analytics/aggregate", get(analytics::aggregate))
+        .route("/admin/export", get(export::export))
         .route_layer(auth)
         .route("/analytics/openapi.json", get(analytics::openapi))
         .route("/xapi/about", get(about::get))

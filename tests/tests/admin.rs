@@ -156,6 +156,21 @@ async fn stores_and_credentials_end_to_end() {
     shutdown.trigger();
     let _ = query.await;
 
+    // Export: the store's statements as NDJSON, exactly as stored, oldest first; filters apply.
+    let export = admin.request(Method::GET, "/admin/export?store=acme").send().await.unwrap();
+    assert_eq!(export.status(), 200);
+    assert_eq!(export.headers()["content-type"], "application/x-ndjson");
+    let text = export.text().await.unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let exported: Vec<&str> = lines.iter().filter_map(|s| s["id"].as_str()).collect();
+    assert_eq!(exported, [id.as_str(), own.as_str()]);
+    assert!(lines.iter().all(|s| s["stored"].is_string() && s["authority"].is_object()), "{text}");
+    let agent = lrs_common::http::form::escape(r#"{"mbox":"mailto:mine@example.com"}"#);
+    let filtered = admin.request(Method::GET, &format!("/admin/export?store=acme&agent={agent}")).send().await.unwrap();
+    assert_eq!(filtered.text().await.unwrap().lines().count(), 1);
+    assert_eq!(admin.request(Method::GET, "/admin/export").send().await.unwrap().status(), 400, "store is required");
+    assert_eq!(stack.request(Method::GET, "/admin/export?store=acme").send().await.unwrap().status(), 403);
+
     // Deleting a store refuses its credentials and erases its rows; the other store keeps its own.
     let (_, cred) = admin.call(Method::POST, "/admin/credentials", Some(new("acme", json!(["all"])))).await;
     let (key2, secret2) = (cred["key"].as_str().unwrap().to_string(), cred["secret"].as_str().unwrap().to_string());

@@ -6,6 +6,7 @@ mod bench_analytics;
 mod bench_ids;
 mod bench_query;
 mod demo;
+mod export;
 mod migrate;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,8 @@ enum Command {
         #[command(subcommand)]
         command: admin::Stores,
     },
+    /// Write a store's statements to stdout as NDJSON, through the admin API.
+    Export(export::Options),
     /// Create, list and revoke credentials, through the admin API.
     Credentials {
         /// The LRS base URL (default: LRS_PUBLIC_URL).
@@ -55,6 +58,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&settings).await,
         Command::Bench(options) => bench::run(&settings, options).await,
         Command::Demo(options) => demo::run(&settings, options).await,
+        Command::Export(options) => export::run(&settings, options).await,
         Command::Stores { url, command } => admin::stores(&settings, url, command).await,
         Command::Credentials { url, command } => admin::credentials(&settings, url, command).await,
     }
