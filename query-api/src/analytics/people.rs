@@ -4,7 +4,7 @@
 //! when their statements there sum to more than zero (retractions subtract), so the answer is exact.
 
 use super::params::{Aggregate, Column, Dim, Filter, Measure};
-use super::sql::{order_limit, Bind, Sql, HOUR_MS};
+use super::sql::{order_limit, time_ranges, Bind, Sql, HOUR_MS};
 
 /// The spans' length (16 days), as in the schema.
 pub const SPAN_MS: i64 = 1_382_400_000;
@@ -105,24 +105,7 @@ pub fn build(a: &Aggregate, store: &str) -> Sql {
             conditions.push("parent = ?".into());
             binds.push(Bind::Text(course.clone().unwrap_or_default()));
         }
-        let mut alternatives = Vec::new();
-        for (from, to) in ranges {
-            let mut bounds = Vec::new();
-            if let Some(from) = from {
-                bounds.push(format!("{time} >= ?"));
-                binds.push(Bind::Int(*from));
-            }
-            if let Some(to) = to {
-                bounds.push(format!("{time} < ?"));
-                binds.push(Bind::Int(*to));
-            }
-            if !bounds.is_empty() {
-                alternatives.push(format!("({})", bounds.join(" AND ")));
-            }
-        }
-        if !alternatives.is_empty() {
-            conditions.push(format!("({})", alternatives.join(" OR ")));
-        }
+        conditions.extend(time_ranges(time, ranges, &mut binds));
         for (column, v) in &equals {
             let hash = if *column == "actor" { "actor_hash" } else { "type_hash" };
             conditions.push(format!("{hash} = cityHash64(?)"));
@@ -242,9 +225,9 @@ mod tests {
             sql.text,
             "SELECT d0, sum(s) AS m0, count() AS m1 FROM (SELECT type_hash AS d0, actor_hash AS who, \
              sum(statements) AS s FROM (SELECT parent, type_hash, actor_hash, type_name, actor_name, statements FROM \
-             analytics_people_spans WHERE store = ? AND parent = ? AND ((span_ms >= ?)) UNION ALL SELECT parent, \
+             analytics_people_spans WHERE store = ? AND parent = ? AND span_ms >= ? UNION ALL SELECT parent, \
              type_hash, actor_hash, type_name, actor_name, statements FROM analytics_people_hourly WHERE store = ? AND \
-             parent = ? AND ((hour_ms >= ? AND hour_ms < ?))) GROUP BY type_hash, who HAVING s > 0) GROUP BY d0 \
+             parent = ? AND hour_ms >= ? AND hour_ms < ?) GROUP BY type_hash, who HAVING s > 0) GROUP BY d0 \
              ORDER BY m0 DESC, d0 ASC LIMIT 100"
         );
         assert_eq!(sql.names, vec![(0, 1)]);

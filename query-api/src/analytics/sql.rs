@@ -282,20 +282,9 @@ fn bounds(a: &Aggregate) -> (Option<i64>, Option<i64>) {
     b
 }
 
-/// The WHERE conditions of a read of `from` over `ranges` of its `time` column, their values pushed to `binds`.
-fn conditions(
-    a: &Aggregate,
-    from: Source,
-    store: &str,
-    time: &str,
-    ranges: &[(Option<i64>, Option<i64>)],
-    binds: &mut Vec<Bind>,
-) -> Vec<String> {
-    binds.push(Bind::Text(store.to_string()));
-    let mut conditions = vec!["store = ?".to_string()];
-    if a.by.contains(&Dim::Score) && from == Source::Events {
-        conditions.push("has_score = 1".into());
-    }
+/// The condition that `time` falls in one of `ranges` (`[lo, hi)`, None: unbounded), its bounds pushed to
+/// `binds`; None when no range bounds anything.
+pub fn time_ranges(time: &str, ranges: &[(Option<i64>, Option<i64>)], binds: &mut Vec<Bind>) -> Option<String> {
     let mut alternatives = Vec::new();
     for (lo, hi) in ranges {
         let mut both = Vec::new();
@@ -312,10 +301,27 @@ fn conditions(
         }
     }
     match alternatives.len() {
-        0 => {}
-        1 => conditions.push(alternatives.remove(0)),
-        _ => conditions.push(format!("(({}))", alternatives.join(") OR ("))),
+        0 => None,
+        1 => alternatives.pop(),
+        _ => Some(format!("(({}))", alternatives.join(") OR ("))),
     }
+}
+
+/// The WHERE conditions of a read of `from` over `ranges` of its `time` column, their values pushed to `binds`.
+fn conditions(
+    a: &Aggregate,
+    from: Source,
+    store: &str,
+    time: &str,
+    ranges: &[(Option<i64>, Option<i64>)],
+    binds: &mut Vec<Bind>,
+) -> Vec<String> {
+    binds.push(Bind::Text(store.to_string()));
+    let mut conditions = vec!["store = ?".to_string()];
+    if a.by.contains(&Dim::Score) && from == Source::Events {
+        conditions.push("has_score = 1".into());
+    }
+    conditions.extend(time_ranges(time, ranges, binds));
     for f in &a.filters {
         match f {
             Filter::Since(_) | Filter::Until(_) => {}
