@@ -1,6 +1,7 @@
 //! `GET /admin/export?store=S[&xAPI statement filters]` (admin credential): a store's statements as NDJSON,
 //! exactly as stored (`id`, `stored`, `authority`, `timestamp` kept), oldest first, streamed page by page so
-//! memory stays constant whatever the size. What GET /xapi/statements would list: voided statements are left
+//! memory stays constant whatever the size, after the read barrier (every statement acknowledged before the
+//! export started is in it). What GET /xapi/statements would list: voided statements are left
 //! out, their voiding statements are in.
 
 use crate::error::QueryError;
@@ -15,10 +16,15 @@ use params::{Filters, Target};
 const PAGE: u32 = 500;
 
 pub async fn export(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    match start(query.as_deref().unwrap_or("")) {
-        Ok((store, filters)) => stream(state, store, filters),
-        Err(e) => e.into_response(),
+    let (store, filters) = match start(query.as_deref().unwrap_or("")) {
+        Ok(started) => started,
+        Err(e) => return e.into_response(),
+    };
+    // Like any read: every statement acknowledged before the export started is in it.
+    if let Err(e) = state.consistency.settle().await {
+        return QueryError::from(e).into_response();
     }
+    stream(state, store, filters)
 }
 
 fn start(query: &str) -> Result<(String, Filters), QueryError> {

@@ -52,7 +52,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    lrs_common::telemetry::init("lrsctl");
+    lrs_common::telemetry::init_stderr("lrsctl");
     let settings = Settings::from_env()?;
     match cli.command {
         Command::Migrate => migrate::run(&settings).await,
