@@ -183,6 +183,8 @@ async fn stores_and_credentials_end_to_end() {
         409,
         "name stays taken"
     );
+    assert_eq!(admin.call(Method::DELETE, "/admin/stores/acme", None).await.0, 204, "erasing again is allowed");
+    assert_eq!(admin.call(Method::DELETE, "/admin/stores/nope", None).await.0, 404);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let left: u64 =

@@ -72,17 +72,20 @@ pub async fn list(State(s): State<AdminState>) -> Result<Json<Value>, AdminError
 }
 
 /// Marks the store deleted (its credentials stop working at once here, within a reload period everywhere),
-/// then erases its rows from every table that has a `store` column.
+/// then erases its rows from every table that has a `store` column; again for a store already deleted.
 pub async fn delete(State(s): State<AdminState>, Path(name): Path<String>) -> Result<StatusCode, AdminError> {
     if name == s.fixed_store {
         return Err(AdminError::Conflict("the store of the environment's credential cannot be deleted".into()));
     }
-    let Some(mut row) = all(&s).await?.into_iter().find(|r| r.name == name && r.deleted == 0) else {
+    let Some(mut row) = all(&s).await?.into_iter().find(|r| r.name == name) else {
         return Err(AdminError::NotFound(format!("no store {name:?}")));
     };
-    row.deleted = 1;
-    row.version = (crate::now_ms() as u64).max(row.version + 1);
-    s.db.insert("stores", std::slice::from_ref(&row)).await?;
+    // Deleting a deleted store erases again: an erase that failed part way is retried this way.
+    if row.deleted == 0 {
+        row.deleted = 1;
+        row.version = (crate::now_ms() as u64).max(row.version + 1);
+        s.db.insert("stores", std::slice::from_ref(&row)).await?;
+    }
     s.credentials.remove_store(&name);
     let tables: Vec<String> =
         s.db.query(
