@@ -27,6 +27,10 @@ pub enum IngestError {
     NotApplied,
     #[error("{0}")]
     Lookup(#[from] LookupError),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("clickhouse: {0}")]
+    Store(#[from] lrs_common::clickhouse::DbError),
 }
 
 impl IngestError {
@@ -42,9 +46,11 @@ impl IngestError {
             },
             IngestError::Publish(PublishError::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
             IngestError::Publish(PublishError::Refused(_)) => StatusCode::INTERNAL_SERVER_ERROR,
-            IngestError::Publish(PublishError::Unavailable(_)) | IngestError::NotApplied | IngestError::Lookup(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            IngestError::NotFound(_) => StatusCode::NOT_FOUND,
+            IngestError::Publish(PublishError::Unavailable(_))
+            | IngestError::NotApplied
+            | IngestError::Lookup(_)
+            | IngestError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -65,6 +71,7 @@ impl IntoResponse for IngestError {
             IngestError::Lookup(_) => {
                 server_error(status, "the write could not be checked against stored statements", &self)
             }
+            IngestError::Store(_) => server_error(status, "the store could not be checked", &self),
             _ if status.is_server_error() => server_error(status, &self.to_string(), &self),
             _ => error_response(status, self.to_string()),
         }

@@ -11,6 +11,7 @@ mod documents;
 mod envelope_tests;
 mod error;
 pub mod ids;
+mod import;
 mod metrics;
 mod publish;
 mod statements;
@@ -56,6 +57,18 @@ pub fn xapi_router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// `POST /admin/import` (the admin credential only, as every `/admin/` route).
+fn import_router(state: import::ImportState) -> Router {
+    let max_body_bytes = state.app.max_body_bytes;
+    let auth = axum::middleware::from_fn_with_state(state.app.credentials.clone(), http::require_auth);
+    Router::new()
+        .route("/admin/import", axum::routing::post(import::import))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
+        .layer(tower_http::decompression::RequestDecompressionLayer::new())
+        .route_layer(auth)
+        .with_state(state)
+}
+
 /// The gateway's routes (statements and documents) and what its readiness and shutdown need.
 pub struct Gateway {
     pub routes: Router,
@@ -78,7 +91,7 @@ pub fn gateway(settings: &Settings, credentials: Arc<Credentials>) -> anyhow::Re
     let filter = Arc::new(ids::IdFilter::new(1 << 20));
     let recent = Arc::new(ids::Recent::new(1 << 18));
     let tail = ids::tail::start(settings, db.with_timeout(Duration::from_secs(600)), filter.clone(), recent.clone());
-    let lookups = Arc::new(ClickHouseFingerprints::new(db));
+    let lookups = Arc::new(ClickHouseFingerprints::new(db.clone()));
     let state = AppState {
         credentials: credentials.clone(),
         publisher: Arc::new(StatementPublisher::new(publisher.clone(), &settings.statements_topic)),
@@ -86,7 +99,8 @@ pub fn gateway(settings: &Settings, credentials: Arc<Credentials>) -> anyhow::Re
         visibility,
         ids: Arc::new(ids::IdIndex::new(filter, recent, lookups, settings.conflict_lookup_timeout)),
     };
-    let routes = xapi_router(state).merge(documents::router(settings, publisher.clone(), credentials));
+    let import = import_router(import::ImportState { app: state.clone(), db, fixed_store: settings.dev_store.clone() });
+    let routes = xapi_router(state).merge(import).merge(documents::router(settings, publisher.clone(), credentials));
     let (probe, topic) = (publisher.clone(), settings.statements_topic.clone());
     let ready: Ready = Arc::new(move || {
         let (probe, topic) = (probe.clone(), topic.clone());

@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod error;
 pub mod extract;
 pub mod format;
+pub mod import;
 pub mod index;
 pub mod multipart;
 pub mod prepare;

@@ -118,7 +118,7 @@ fn json_error(e: serde_json::Error) -> ValidationError {
 
 /// Parses JSON rejecting objects that repeat a property name (xAPI: a statement uses each property at most
 /// once; a repeated one would also make the stored text mean something other than what was validated).
-fn parse_strict(text: &[u8]) -> Result<Value, ValidationError> {
+pub(crate) fn parse_strict(text: &[u8]) -> Result<Value, ValidationError> {
     serde_json::from_slice::<Strict>(text).map(|s| s.0).map_err(json_error)
 }
 
@@ -317,7 +317,7 @@ fn statement_id(map: &Map<String, Value>, put_id: Option<Uuid>) -> Result<(Uuid,
 /// The canonical stored form of the client's properties. xAPI requires the LRS to return every value of
 /// `context.contextActivities` as an array, a single Activity object becoming an array of one; done here once so
 /// every reader of the stored statement sees the array form. Applies to a SubStatement's context too.
-fn normalise(map: &mut Map<String, Value>) {
+pub(crate) fn normalise(map: &mut Map<String, Value>) {
     arrays_for_context_activities(map);
     if let Some(Value::Object(object)) = map.get_mut("object") {
         if object.get("objectType").and_then(Value::as_str) == Some("SubStatement") {

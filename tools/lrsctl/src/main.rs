@@ -7,6 +7,7 @@ mod bench_ids;
 mod bench_query;
 mod demo;
 mod export;
+mod import;
 mod migrate;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,8 @@ enum Command {
     },
     /// Write a store's statements to stdout as NDJSON, through the admin API.
     Export(export::Options),
+    /// Import statements into a store from an export (NDJSON or a JSON array, gzip too) or from another LRS.
+    Import(import::Options),
     /// Create, list and revoke credentials, through the admin API.
     Credentials {
         /// The LRS base URL (default: LRS_PUBLIC_URL).
@@ -59,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(options) => bench::run(&settings, options).await,
         Command::Demo(options) => demo::run(&settings, options).await,
         Command::Export(options) => export::run(&settings, options).await,
+        Command::Import(options) => import::run(&settings, options).await,
         Command::Stores { url, command } => admin::stores(&settings, url, command).await,
         Command::Credentials { url, command } => admin::credentials(&settings, url, command).await,
     }

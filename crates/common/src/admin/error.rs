@@ -13,6 +13,8 @@ pub enum AdminError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    Unavailable(String),
     #[error("clickhouse: {0}")]
     Store(#[from] DbError),
 }
@@ -23,6 +25,7 @@ impl IntoResponse for AdminError {
             AdminError::BadRequest(m) => error_response(StatusCode::BAD_REQUEST, m),
             AdminError::NotFound(m) => error_response(StatusCode::NOT_FOUND, m),
             AdminError::Conflict(m) => error_response(StatusCode::CONFLICT, m),
+            AdminError::Unavailable(m) => error_response(StatusCode::SERVICE_UNAVAILABLE, m),
             AdminError::Store(e) => server_error(StatusCode::SERVICE_UNAVAILABLE, "admin request failed", &e),
         }
     }

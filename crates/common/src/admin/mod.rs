@@ -1,8 +1,10 @@
-//! The admin API under `/admin/` (the admin credential only): stores (tenants) and their credentials. Served
-//! by the gateway and the query service alike; every replica picks changes up at its next credentials
-//! reload, the one that made the change at once.
+//! The admin API under `/admin/` (the admin credential only): stores (tenants), their credentials, and the
+//! erasure of a person. Served by the gateway and the query service alike; every replica picks credential
+//! changes up at its next reload, the one that made the change at once.
 
+mod erasure;
 mod error;
+mod jobs;
 mod stores;
 
 use crate::auth::{Credentials, Principal, Scopes, StoredCredential};
@@ -16,6 +18,7 @@ use axum::{Extension, Json, Router};
 pub use error::AdminError;
 use serde_json::{json, Value};
 use std::sync::Arc;
+pub use stores::live as store_is_live;
 
 #[derive(Clone)]
 pub struct AdminState {
@@ -23,6 +26,7 @@ pub struct AdminState {
     pub credentials: Arc<Credentials>,
     /// The store of the environment's credential: always there, never deleted.
     pub fixed_store: String,
+    pub settings: Arc<crate::Settings>,
 }
 
 /// The credentials a service authenticates with: the environment's, and the stored ones, kept reloaded; and
@@ -31,7 +35,12 @@ pub fn credentials_and_router(settings: &crate::Settings) -> (Arc<Credentials>, 
     let credentials = Arc::new(Credentials::from_settings(settings));
     let db = crate::clickhouse::db(settings);
     crate::auth::spawn_refresh(credentials.clone(), db.clone(), settings.credentials_refresh);
-    let state = AdminState { db, credentials: credentials.clone(), fixed_store: settings.dev_store.clone() };
+    let state = AdminState {
+        db,
+        credentials: credentials.clone(),
+        fixed_store: settings.dev_store.clone(),
+        settings: Arc::new(settings.clone()),
+    };
     (credentials, router(state))
 }
 
@@ -42,6 +51,9 @@ pub fn router(state: AdminState) -> Router {
         .route("/admin/stores/{name}", delete(stores::delete))
         .route("/admin/credentials", get(list_credentials).post(create_credential))
         .route("/admin/credentials/{key}", delete(revoke_credential))
+        .route("/admin/agents", delete(erasure::start))
+        .route("/admin/jobs", get(jobs::list))
+        .route("/admin/jobs/{id}", get(jobs::get))
         .route_layer(auth)
         .with_state(state)
 }

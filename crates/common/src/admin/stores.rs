@@ -17,14 +17,23 @@ struct StoreRow {
 
 /// Every store ever created, newest version of each.
 async fn all(s: &AdminState) -> Result<Vec<StoreRow>, AdminError> {
-    Ok(s.db.query("SELECT name, created_ms, deleted, version FROM stores FINAL ORDER BY name").fetch_all().await?)
+    Ok(all_in(&s.db).await?)
+}
+
+async fn all_in(db: &crate::clickhouse::Db) -> Result<Vec<StoreRow>, crate::clickhouse::DbError> {
+    db.query("SELECT name, created_ms, deleted, version FROM stores FINAL ORDER BY name").fetch_all().await
 }
 
 pub async fn exists(s: &AdminState, name: &str) -> Result<bool, AdminError> {
-    if name == s.fixed_store {
+    Ok(live(&s.db, &s.fixed_store, name).await?)
+}
+
+/// Whether `name` is a store that is not deleted (`fixed` is the environment credential's, always there).
+pub async fn live(db: &crate::clickhouse::Db, fixed: &str, name: &str) -> Result<bool, crate::clickhouse::DbError> {
+    if name == fixed {
         return Ok(true);
     }
-    Ok(all(s).await?.iter().any(|r| r.name == name && r.deleted == 0))
+    Ok(all_in(db).await?.iter().any(|r| r.name == name && r.deleted == 0))
 }
 
 fn valid_name(name: &str) -> bool {

@@ -64,6 +64,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "analytics_names",
         sql: include_str!("../../../../schemas/clickhouse/0012_analytics_names.sql"),
     },
+    Migration {
+        version: 13,
+        name: "admin_jobs",
+        sql: include_str!("../../../../schemas/clickhouse/0013_admin_jobs.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
