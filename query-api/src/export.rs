@@ -1,8 +1,8 @@
 //! `GET /admin/export?store=S[&xAPI statement filters]` (admin credential): a store's statements as NDJSON,
 //! exactly as stored (`id`, `stored`, `authority`, `timestamp` kept), oldest first, streamed page by page so
 //! memory stays constant whatever the size, after the read barrier (every statement acknowledged before the
-//! export started is in it). What GET /xapi/statements would list: voided statements are left
-//! out, their voiding statements are in.
+//! export started is in it). Voided statements are in it too, with their voiding statements: a store
+//! imported from the export voids them again, and reads the same as the exported one.
 
 use crate::error::QueryError;
 use crate::statements::{fetch, params};
@@ -44,6 +44,7 @@ fn start(query: &str) -> Result<(String, Filters), QueryError> {
         Target::Query(mut filters) => {
             filters.limit = PAGE;
             filters.ascending = true;
+            filters.include_voided = true;
             Ok((store, filters))
         }
         Target::Single { .. } => Err(QueryError::BadRequest("export takes filters, not a statement id".into())),

@@ -13,7 +13,7 @@ mod stack;
 
 pub use data::{real_statements, synthetic_statement};
 pub use private::PrivateClickHouse;
-pub use stack::{ProcessorMode, Stack};
+pub use stack::{bin_dir, ProcessorMode, Stack};
 
 pub const KEY: &str = "e2e-key";
 pub const SECRET: &str = "e2e-secret";

@@ -298,7 +298,7 @@ impl Drop for Stack {
 }
 
 /// Where the service binaries are: `LRS_BIN_DIR`, or the cargo profile directory this test binary is in.
-fn bin_dir() -> PathBuf {
+pub fn bin_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("LRS_BIN_DIR") {
         return PathBuf::from(dir);
     }

@@ -86,6 +86,8 @@ pub struct Filters {
     pub cursor: Option<Cursor>,
     /// Only statements with this authority key (a credential limited to `statements/read/mine`).
     pub authority: Option<String>,
+    /// Voided statements too (an export: a store moved elsewhere keeps them, with their voiding statements).
+    pub include_voided: bool,
     /// The request's parameters except `cursor`, in their order: the `more` link repeats them.
     pub passthrough: Vec<(String, String)>,
 }
@@ -197,6 +199,7 @@ pub fn parse(pairs: &[(String, String)], version: XapiVersion) -> Result<Params,
         ascending: boolean(get("ascending"), "ascending")?,
         cursor,
         authority: None,
+        include_voided: false,
         passthrough: pairs.iter().filter(|(n, _)| n != CURSOR).cloned().collect(),
     };
     Ok(Params { target: Target::Query(filters), format, attachments })

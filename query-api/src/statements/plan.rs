@@ -97,6 +97,7 @@ pub struct Plan {
     conditions: Vec<(&'static str, Bind)>,
     /// The width of the first window.
     first_window_ms: i64,
+    include_voided: bool,
 }
 
 impl Plan {
@@ -154,7 +155,8 @@ impl Plan {
         // The store's timeline, a verb and a writer's statements are dense; an agent, activity or registration is
         // sparse.
         let first_window_ms = if matches!(dim, "all" | "verb" | "authority") { 60_000 } else { 86_400_000 };
-        Plan { dim, key, lo, hi, after, ascending: f.ascending, conditions, first_window_ms }
+        let include_voided = f.include_voided;
+        Plan { dim, key, lo, hi, after, ascending: f.ascending, conditions, first_window_ms, include_voided }
     }
 
     fn dense(&self) -> bool {
@@ -220,9 +222,11 @@ impl Plan {
             sql.text.push_str(condition);
             sql.binds.push(bind.clone());
         }
-        // A voiding statement cannot be voided; anything else a `voids` row targets is.
-        sql.text.push_str(" AND (voiding = 1 OR id NOT IN (SELECT target FROM voids WHERE store = ?))");
-        sql.binds.push(Bind::Str(store.to_string()));
+        if !self.include_voided {
+            // A voiding statement cannot be voided; anything else a `voids` row targets is.
+            sql.text.push_str(" AND (voiding = 1 OR id NOT IN (SELECT target FROM voids WHERE store = ?))");
+            sql.binds.push(Bind::Str(store.to_string()));
+        }
         let dir = if self.ascending { "ASC" } else { "DESC" };
         sql.text.push_str(&format!(" ORDER BY stored_ms {dir}, id {dir} LIMIT 1 BY id, ver LIMIT ?"));
         sql.binds.push(Bind::U64(limit));
