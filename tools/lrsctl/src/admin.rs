@@ -116,3 +116,40 @@ pub async fn credentials(settings: &Settings, url: Option<String>, command: Cred
     };
     print(&out)
 }
+
+#[derive(Debug, clap::Args)]
+pub struct Erase {
+    /// The store to erase the person from.
+    #[arg(long)]
+    store: String,
+    /// The person, as xAPI Agent JSON: '{"mbox":"mailto:alice@example.com"}' (an mbox also erases statements
+    /// naming its mbox_sha1sum).
+    #[arg(long)]
+    agent: String,
+    /// Return once the job is started instead of waiting for it to finish.
+    #[arg(long)]
+    no_wait: bool,
+    /// The LRS base URL (default: LRS_PUBLIC_URL).
+    #[arg(long)]
+    url: Option<String>,
+}
+
+/// `lrsctl erase`: starts the erasure of a person and follows its job until it is done.
+pub async fn erase(settings: &Settings, o: Erase) -> anyhow::Result<()> {
+    use reqwest::Method;
+    let api = Api::new(settings, o.url)?;
+    let escape = lrs_common::http::form::escape;
+    let path = format!("/admin/agents?store={}&agent={}", escape(&o.store), escape(&o.agent));
+    let mut job = api.call(Method::DELETE, &path, None).await?;
+    let status = format!("/admin/jobs/{}", job["id"].as_str().unwrap_or_default());
+    while !o.no_wait && job["state"] == "running" {
+        eprintln!("{}", job["step"].as_str().unwrap_or_default());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        job = api.call(Method::GET, &status, None).await?;
+    }
+    print(&job)?;
+    if !o.no_wait && job["state"] != "done" {
+        bail!("the erasure did not finish ({}); run the same command again to complete it", job["state"]);
+    }
+    Ok(())
+}

@@ -40,6 +40,9 @@ enum Command {
     },
     /// Write a store's statements to stdout as NDJSON, through the admin API.
     Export(export::Options),
+    /// Erase a person from a store (GDPR art. 17): their statements in any role, the statements referring to
+    /// those, their documents, attachments only they used and their analytics contributions.
+    Erase(admin::Erase),
     /// Import statements into a store from an export (NDJSON or a JSON array, gzip too) or from another LRS.
     Import(import::Options),
     /// Create, list and revoke credentials, through the admin API.
@@ -63,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo(options) => demo::run(&settings, options).await,
         Command::Export(options) => export::run(&settings, options).await,
         Command::Import(options) => import::run(&settings, options).await,
+        Command::Erase(options) => admin::erase(&settings, options).await,
         Command::Stores { url, command } => admin::stores(&settings, url, command).await,
         Command::Credentials { url, command } => admin::credentials(&settings, url, command).await,
     }

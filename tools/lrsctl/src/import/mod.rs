@@ -249,8 +249,8 @@ impl Target {
             }
         }
         let counts = progress.counts().snapshot();
-        if !state.as_os_str().is_empty() && counts.rejected == 0 {
-            // Finished: a new run starts from the beginning (and, idempotent, stores nothing twice).
+        if !state.as_os_str().is_empty() {
+            // Finished (rejections were reported): a new run starts from the beginning, and stores nothing twice.
             let _ = std::fs::remove_file(state);
         }
         Ok(counts)
