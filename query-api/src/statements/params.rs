@@ -58,6 +58,8 @@ pub struct Params {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+// One per request, moved a few times: boxing the filters would cost an allocation for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Target {
     /// `statementId` (`voided: false`) or `voidedStatementId` (`voided: true`).
     Single {
