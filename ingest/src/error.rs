@@ -29,6 +29,8 @@ pub enum IngestError {
     Lookup(#[from] LookupError),
     #[error("{0}")]
     NotFound(String),
+    #[error("the LRS is writing statements more slowly than they arrive; retry after {0} s")]
+    Lagging(u64),
     #[error("clickhouse: {0}")]
     Store(#[from] lrs_common::clickhouse::DbError),
 }
@@ -47,6 +49,7 @@ impl IngestError {
             IngestError::Publish(PublishError::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
             IngestError::Publish(PublishError::Refused(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             IngestError::NotFound(_) => StatusCode::NOT_FOUND,
+            IngestError::Lagging(_) => StatusCode::SERVICE_UNAVAILABLE,
             IngestError::Publish(PublishError::Unavailable(_))
             | IngestError::NotApplied
             | IngestError::Lookup(_)
@@ -72,6 +75,11 @@ impl IntoResponse for IngestError {
                 server_error(status, "the write could not be checked against stored statements", &self)
             }
             IngestError::Store(_) => server_error(status, "the store could not be checked", &self),
+            IngestError::Lagging(secs) => {
+                let mut res = error_response(status, self.to_string());
+                res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(*secs));
+                res
+            }
             _ if status.is_server_error() => server_error(status, &self.to_string(), &self),
             _ => error_response(status, self.to_string()),
         }

@@ -42,6 +42,9 @@ pub async fn import(
 ) -> Result<Json<Value>, IngestError> {
     let store = p.store.ok_or_else(|| IngestError::BadRequest("the store parameter is required".into()))?;
     let body = read_body(body, s.app.max_body_bytes)?;
+    if let Some(secs) = s.app.lag.refuse() {
+        return Err(IngestError::Lagging(secs));
+    }
     if !lrs_common::admin::store_is_live(&s.db, &s.fixed_store, &store).await? {
         return Err(IngestError::NotFound(format!("no store {store:?}")));
     }

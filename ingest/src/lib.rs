@@ -12,6 +12,7 @@ mod envelope_tests;
 mod error;
 pub mod ids;
 mod import;
+pub mod lag;
 mod metrics;
 mod publish;
 mod statements;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub visibility: Option<Arc<Visibility>>,
     /// What the gateway knows of statement ids, for 409 on a conflicting id.
     pub ids: Arc<ids::IdIndex>,
+    /// Refuses statement writes while the processors lag too far behind.
+    pub lag: Arc<lag::LagGuard>,
 }
 
 /// The statement write routes, without the operational endpoints.
@@ -98,6 +101,7 @@ pub fn gateway(settings: &Settings, credentials: Arc<Credentials>) -> anyhow::Re
         max_body_bytes: settings.max_body_bytes,
         visibility,
         ids: Arc::new(ids::IdIndex::new(filter, recent, lookups, settings.conflict_lookup_timeout)),
+        lag: lag::LagGuard::start(db.clone(), settings.statements_topic.clone(), settings.max_lag),
     };
     let import = import_router(import::ImportState { app: state.clone(), db, fixed_store: settings.dev_store.clone() });
     let routes = xapi_router(state).merge(import).merge(documents::router(settings, publisher.clone(), credentials));

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 pub static STATEMENTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     counter_vec(
         "lrs_ingest_statements_total",
-        "Statements received, by result (accepted, rejected, conflict)",
+        "Statements received, by result (accepted, rejected, conflict, imported, refused while the processors lag)",
         &["result"],
     )
 });
@@ -37,6 +37,13 @@ pub static CONFLICTS_LATE: LazyLock<IntCounter> = LazyLock::new(|| {
 pub static ID_FILTER_ITEMS: LazyLock<IntGauge> =
     LazyLock::new(|| gauge("lrs_ingest_id_filter_items", "Statement ids in this gateway's filter of stored ids"));
 
+pub static PROCESSOR_LAG: LazyLock<IntGauge> = LazyLock::new(|| {
+    gauge(
+        "lrs_ingest_processor_lag_milliseconds",
+        "How far the statement processors are behind (now minus the store's consistent-through time), as last read",
+    )
+});
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -46,5 +53,6 @@ mod tests {
         super::CONFLICT_CHECKS.with_label_values(&["filter"]).inc();
         super::CONFLICTS_LATE.inc();
         super::ID_FILTER_ITEMS.set(1);
+        super::PROCESSOR_LAG.set(0);
     }
 }

@@ -149,6 +149,10 @@ async fn publish(
     received: Received,
 ) -> Result<bool, IngestError> {
     let Received { prepared, attachments, stored_ms } = received;
+    if let Some(secs) = state.lag.refuse() {
+        STATEMENTS.with_label_values(&["lagging"]).inc_by(prepared.len() as u64);
+        return Err(IngestError::Lagging(secs));
+    }
     let checked = state.ids.check(&principal.store, prepared, stored_ms).await?;
     if checked.publish.is_empty() {
         return Ok(true);

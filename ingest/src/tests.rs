@@ -38,6 +38,10 @@ impl Publish for Recorder {
 }
 
 fn app(recorder: Arc<Recorder>) -> axum::Router {
+    app_lagging(recorder, crate::lag::LagGuard::off())
+}
+
+fn app_lagging(recorder: Arc<Recorder>, lag: Arc<crate::lag::LagGuard>) -> axum::Router {
     let credentials = Arc::new(Credentials::new().with("k", "s", "tenant-a", "http://lrs.test"));
     crate::xapi_router(AppState {
         credentials,
@@ -50,6 +54,7 @@ fn app(recorder: Arc<Recorder>) -> axum::Router {
             Arc::new(crate::ids::NoLookups),
             std::time::Duration::from_millis(10),
         )),
+        lag,
     })
     .layer(axum::middleware::from_fn(lrs_common::http::version_header))
 }
@@ -81,6 +86,20 @@ async fn accepted_statements_are_published_to_the_credentials_store() {
     assert_eq!(published.len(), 2);
     assert!(published.iter().all(|(store, _)| store == "tenant-a"));
     assert_eq!(ids[1], serde_json::json!(published[1].1.id.to_string()));
+}
+
+#[tokio::test]
+async fn writes_wait_while_the_processors_lag_too_far() {
+    let recorder = Arc::new(Recorder::default());
+    let lagging = crate::lag::LagGuard::fixed(60_000, 70_000);
+    let res = app_lagging(recorder.clone(), lagging).oneshot(post(STATEMENT)).await.expect("response");
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "10");
+    assert!(body_json(res).await["message"].as_str().expect("message").contains("retry after 10 s"));
+    assert!(recorder.published.lock().expect("lock").is_empty());
+    let keeping_up = crate::lag::LagGuard::fixed(60_000, 2_000);
+    let res = app_lagging(recorder, keeping_up).oneshot(post(STATEMENT)).await.expect("response");
+    assert_eq!(res.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -28,6 +28,9 @@ pub struct Settings {
     pub analytics: bool,
     /// How long a gateway asks ClickHouse about an id it cannot rule out before accepting the write anyway.
     pub conflict_lookup_timeout: Duration,
+    /// The gateway refuses statement writes (503, Retry-After) while the processors are further behind than
+    /// this; zero turns the refusal off.
+    pub max_lag: Duration,
     /// How long a read waits for the writes acknowledged before it started to become readable.
     pub read_wait: Duration,
     pub consumer_group: String,
@@ -145,6 +148,7 @@ impl Settings {
             analytics: parse(&get, "LRS_ANALYTICS", "true")?,
             web_dir: get("LRS_WEB_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../../web")).into(),
             conflict_lookup_timeout: millis(&get, "LRS_CONFLICT_LOOKUP_TIMEOUT_MS", "1000")?,
+            max_lag: millis(&get, "LRS_MAX_LAG_MS", "60000")?,
             read_wait: millis(&get, "LRS_READ_WAIT_MS", "5000")?,
             consumer_group: get("LRS_CONSUMER_GROUP", "lrs-processor"),
             clickhouse_url: get("LRS_CLICKHOUSE_URL", "http://127.0.0.1:8123"),

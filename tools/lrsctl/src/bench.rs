@@ -113,6 +113,7 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
     expected += idle_rw.ids.len() as u64;
 
     println!("\n1. gateway, batches of {} statements, {} clients, everything running", o.batch_size, o.clients);
+    let cpu = crate::bench_cpu::CpuSample::now();
     let started = Instant::now();
     let loaded = Arc::new(AtomicBool::new(false));
     let rw_under_load = {
@@ -138,11 +139,14 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
         o.batched,
         e2e.as_secs_f64()
     );
+    cpu.print_since(o.batched, e2e.as_secs_f64());
 
     println!("\n3. gateway, single statements, {} clients", o.clients * 4);
+    let cpu = crate::bench_cpu::CpuSample::now();
     let started = Instant::now();
     let single = post_all(&client, singles(ids), o.clients * 4).await?;
     report(&format!("single, ids by {}", ids.label()), o.singles, started.elapsed(), &single);
+    cpu.print_since(o.singles, started.elapsed().as_secs_f64());
     expected += o.singles as u64;
     println!("\n4. reads (GET by id) with the default read barrier");
     idle_rw.print("right after a write, idle");
@@ -177,7 +181,7 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
     }
 
     println!("\n8. peak resident memory (VmHWM)");
-    for name in ["server", "query", "processor", "kafka", "clickhouse"] {
+    for name in crate::bench_cpu::SERVICES {
         match peak_rss(name) {
             Some(kb) => println!("   {name:<11} {:>8.1} MiB", kb as f64 / 1024.0),
             None => println!("   {name:<11} (no pid file under .data/run)"),
@@ -441,7 +445,7 @@ pub(crate) fn percentile(values: &mut [Duration], p: f64) -> Duration {
 }
 
 /// The pid of a service started by deploy/local (from its pid file).
-fn pid_of(name: &str) -> Option<String> {
+pub(crate) fn pid_of(name: &str) -> Option<String> {
     let run = std::env::var("LRS_DATA_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.data"))

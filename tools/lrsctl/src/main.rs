@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod bench_analytics;
+mod bench_cpu;
 mod bench_ids;
 mod bench_query;
 mod demo;
