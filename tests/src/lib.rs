@@ -8,6 +8,7 @@
 
 pub mod browser;
 mod data;
+pub mod multipart;
 mod private;
 mod stack;
 

@@ -56,23 +56,9 @@ fn q(v: &str) -> String {
 
 /// Posts an attachment-carrying statement as multipart/mixed.
 async fn post_with_attachment(stack: &Stack, mut s: Value, content: &[u8]) {
-    let sha = hex::encode(sha2::Sha256::digest(content));
-    s["attachments"] = json!([{"usageType": "http://example.com/cert", "display": {"en-US": "cert"},
-                               "contentType": "text/plain", "length": content.len(), "sha2": sha}]);
-    let boundary = "erasure-boundary";
-    let body = format!(
-        "--{boundary}\r\nContent-Type: application/json\r\n\r\n{s}\r\n--{boundary}\r\nContent-Type: text/plain\r\n\
-         Content-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {sha}\r\n\r\n{}\r\n--{boundary}--\r\n",
-        String::from_utf8_lossy(content)
-    );
-    let res = stack
-        .request(Method::POST, "/xapi/statements")
-        .header("Content-Type", format!("multipart/mixed; boundary={boundary}"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let (content_type, body) = lrs_e2e::multipart::with_attachment(&mut s, content);
+    let res = stack.request(Method::POST, "/xapi/statements").header("Content-Type", content_type).body(body);
+    assert_eq!(res.send().await.unwrap().status(), 200);
 }
 
 async fn put_document(stack: &Stack, path: &str, body: &str) {

@@ -141,28 +141,15 @@ async fn two_stores_never_meet() {
 
     // Attachments: beta cannot reference alpha's content without sending it.
     let content = b"alpha's certificate";
-    let sha = hex_sha256(content);
     let attachment = |t: &Tenant| {
         let mut s = t.statement(&Uuid::new_v4().to_string());
-        s["attachments"] = json!([{"usageType": "http://example.com/cert", "display": {"en-US": "cert"},
-                                   "contentType": "text/plain", "length": content.len(), "sha2": sha}]);
+        lrs_e2e::multipart::with_attachment(&mut s, content);
         s
     };
-    let boundary = "xyzzy";
-    let body = format!(
-        "--{boundary}\r\nContent-Type: application/json\r\n\r\n{}\r\n--{boundary}\r\nContent-Type: text/plain\r\n\
-         Content-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {sha}\r\n\r\n{}\r\n--{boundary}--\r\n",
-        attachment(&a),
-        String::from_utf8_lossy(content)
-    );
-    let res = a
-        .request(Method::POST, "/xapi/statements")
-        .header("Content-Type", format!("multipart/mixed; boundary={boundary}"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let mut sent = a.statement(&Uuid::new_v4().to_string());
+    let (content_type, body) = lrs_e2e::multipart::with_attachment(&mut sent, content);
+    let res = a.request(Method::POST, "/xapi/statements").header("Content-Type", content_type).body(body);
+    assert_eq!(res.send().await.unwrap().status(), 200);
     assert_eq!(b.post(attachment(&b)).await, 400, "a part beta never sent");
 
     // Analytics count each store's own.
@@ -178,9 +165,4 @@ async fn two_stores_never_meet() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     stack.shutdown().await;
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
 }
