@@ -100,7 +100,7 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: Shutdown) 
                 strategy: analytics::FactStrategy,
                 writer: analytics::writer::FactWriter::new(inserts),
                 source: SourceConfig {
-                    limits: Limits::from_settings(&settings),
+                    limits: Limits::for_analytics(&settings),
                     shutdown_grace: settings.shutdown_grace,
                     watermarks: Some(WatermarkConfig { skew_ms: settings.consistency_skew_ms, rows: marks_tx }),
                 },

@@ -65,6 +65,9 @@ pub struct Settings {
     pub batch_max_wait: Duration,
     /// A batch is written once no record arrived for this long (the partitions are drained).
     pub batch_idle: Duration,
+    /// The analytics stage's batch window: analytics need no read-your-writes, and each of its inserts feeds a
+    /// dozen materialized views, so it writes larger batches less often than the statements stage.
+    pub analytics_batch_wait: Duration,
     /// Allowance for gateway clocks and in-flight produces in consistency watermarks.
     pub consistency_skew_ms: i64,
     pub shutdown_grace: Duration,
@@ -184,6 +187,7 @@ impl Settings {
             batch_max_bytes: parse(&get, "LRS_BATCH_MAX_BYTES", "33554432")?,
             batch_max_wait: millis(&get, "LRS_BATCH_MAX_WAIT_MS", "100")?,
             batch_idle: millis(&get, "LRS_BATCH_IDLE_MS", "5")?,
+            analytics_batch_wait: millis(&get, "LRS_ANALYTICS_BATCH_WAIT_MS", "1000")?,
             consistency_skew_ms: parse(&get, "LRS_CONSISTENCY_SKEW_MS", "1000")?,
             shutdown_grace: millis(&get, "LRS_SHUTDOWN_GRACE_MS", "10000")?,
             public_url: get("LRS_PUBLIC_URL", &format!("http://{ingest_addr}")),

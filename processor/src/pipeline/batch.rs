@@ -27,6 +27,15 @@ impl Limits {
     }
 }
 
+impl Limits {
+    /// The analytics stage's limits: the shared row and byte bounds, its own (longer) window; it still writes
+    /// as soon as its partitions have been quiet for a fifth of that window.
+    pub fn for_analytics(settings: &lrs_common::Settings) -> Self {
+        let wait = settings.analytics_batch_wait;
+        Limits { max_wait: wait, idle: (wait / 5).max(settings.batch_idle), ..Limits::from_settings(settings) }
+    }
+}
+
 /// One entry of a batch: the item a record became, or the record itself when it could not be decoded.
 #[derive(Debug)]
 pub enum Entry<T> {
