@@ -36,9 +36,10 @@ pub struct Options {
     /// e.g. https://lrs.example.com/xapi).
     #[arg(long, requires_all = ["key", "secret"])]
     from_lrs: Option<String>,
-    /// The other LRS's credential.
+    /// The other LRS's credential: its key...
     #[arg(long)]
     key: Option<String>,
+    /// ...and its secret.
     #[arg(long)]
     secret: Option<String>,
     /// With --from-lrs: an xAPI statement filter (repeatable): agent=<JSON>, verb=, activity=, since=, ...
