@@ -67,9 +67,12 @@ pub async fn import(
         }
     }
     let valid = prepared.len();
+    let invalid = rejected.len();
     let published = publish(&s.app, &Arc::from(store.as_str()), prepared, &mut rejected).await?;
     STATEMENTS.with_label_values(&["imported"]).inc_by(published as u64);
-    let unchanged = valid - published - (rejected.len() - (items.len() - valid));
+    // Valid statements were published, found stored already, or conflicted (moved to `rejected`).
+    let conflicts = rejected.len() - invalid;
+    let unchanged = valid - published - conflicts;
     Ok(Json(json!({"imported": published, "unchanged": unchanged, "rejected": rejected})))
 }
 

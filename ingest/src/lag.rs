@@ -23,12 +23,6 @@ pub struct LagGuard {
     read_at_ms: AtomicI64,
 }
 
-#[derive(clickhouse::Row, serde::Deserialize)]
-struct Mark {
-    through_ms: i64,
-    partition_count: i32,
-}
-
 impl LagGuard {
     /// A guard that never refuses (`max_lag` zero, or no ClickHouse).
     pub fn off() -> Arc<LagGuard> {
@@ -95,20 +89,9 @@ fn refusal(max_lag_ms: i64, lag_ms: i64, age_ms: i64) -> Option<u64> {
 }
 
 async fn read_lag(db: &Db, topic: &str) -> Result<Option<i64>, lrs_common::clickhouse::DbError> {
-    let marks: Vec<Mark> = db
-        .query(
-            "SELECT argMax(through_ms, observed_ms) AS through_ms, argMax(partition_count, observed_ms) AS partition_count \
-             FROM partition_watermarks WHERE topic = ? GROUP BY partition",
-        )
-        .bind(topic)
-        .fetch_all()
-        .await?;
-    let expected = marks.iter().map(|m| m.partition_count).max().unwrap_or(0);
-    if marks.is_empty() || (marks.len() as i32) < expected {
-        return Ok(None);
-    }
-    let through = marks.iter().map(|m| m.through_ms).min().unwrap_or(0);
-    Ok(Some((lrs_common::now_ms() - through).max(0)))
+    let now = lrs_common::now_ms();
+    let marks = lrs_common::clickhouse::watermarks::marks(db, topic).await?;
+    Ok(lrs_common::clickhouse::watermarks::through_ms(&marks, now).map(|through| now - through))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! partitions (a partition with no record yet holds the value back instead of letting it run ahead).
 
 use crate::metrics::READ_WAIT;
-use lrs_common::clickhouse::{Db, DbError};
+use lrs_common::clickhouse::{watermarks, Db, DbError};
 use lrs_common::kafka::barrier::{Barrier, Target, Wait};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -24,12 +24,6 @@ pub struct Consistency {
     barrier: Option<Barrier>,
     read_wait: Duration,
     skew_ms: i64,
-}
-
-#[derive(clickhouse::Row, serde::Deserialize)]
-struct PartitionMark {
-    through_ms: i64,
-    partition_count: i32,
 }
 
 impl Consistency {
@@ -67,52 +61,11 @@ impl Consistency {
                 }
             }
         }
-        let marks = self
-            .db
-            .query(
-                "SELECT argMax(through_ms, observed_ms) AS through_ms, argMax(partition_count, observed_ms) AS partition_count \
-                 FROM partition_watermarks WHERE topic = ? GROUP BY partition",
-            )
-            .bind(&self.topic)
-            .fetch_all::<PartitionMark>()
-            .await?;
-        let value = combine(&marks, lrs_common::now_ms());
+        let marks = watermarks::marks(&self.db, &self.topic).await?;
+        let value = watermarks::through_ms(&marks, lrs_common::now_ms()).unwrap_or(0);
         if let Ok(mut guard) = self.cached.lock() {
             *guard = Some((Instant::now(), value));
         }
         Ok(value)
-    }
-}
-
-fn combine(marks: &[PartitionMark], now_ms: i64) -> i64 {
-    let expected = marks.iter().map(|m| m.partition_count).max().unwrap_or(0);
-    if marks.is_empty() || (marks.len() as i32) < expected {
-        return 0;
-    }
-    marks.iter().map(|m| m.through_ms).min().unwrap_or(0).clamp(0, now_ms)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn mark(through_ms: i64, partition_count: i32) -> PartitionMark {
-        PartitionMark { through_ms, partition_count }
-    }
-
-    #[test]
-    fn minimum_over_partitions() {
-        assert_eq!(combine(&[mark(100, 2), mark(50, 2)], 1000), 50);
-    }
-
-    #[test]
-    fn missing_partitions_hold_it_back() {
-        assert_eq!(combine(&[mark(100, 3), mark(50, 3)], 1000), 0);
-        assert_eq!(combine(&[], 1000), 0);
-    }
-
-    #[test]
-    fn never_ahead_of_now() {
-        assert_eq!(combine(&[mark(5000, 1)], 1000), 1000);
     }
 }

@@ -4,6 +4,7 @@
 pub mod bytes;
 pub mod db;
 pub mod migrate;
+pub mod watermarks;
 pub mod winner;
 
 pub use db::{Db, DbError};
