@@ -67,19 +67,15 @@ impl Publish for StatementPublisher {
                 tracing::error!(error = %e, "envelope refused a request the edge accepted");
                 PublishError::TooLarge
             })?;
-            // Keyed by the first statement id: requests spread over the partitions.
-            let key = statements.first().map(|s| s.id.hyphenated().to_string()).unwrap_or_default();
+            // No key: the producer's sticky partitioner puts the records of concurrent requests into one
+            // partition's batch for a moment, so a broker request carries one record batch instead of one per
+            // partition (the broker's cost is per batch). Where a statement lands does not matter: the first
+            // write of an id wins wherever its copies are.
             let headers = OwnedHeaders::new_with_capacity(2)
                 .insert(Header { key: STORE_HEADER, value: Some(store) })
                 .insert(Header { key: VERSION_HEADER, value: Some(version.header_value()) });
             self.publisher
-                .send(kafka::Record {
-                    topic: &self.topic,
-                    key: Some(key.as_bytes()),
-                    partition: None,
-                    payload: &value,
-                    headers,
-                })
+                .send(kafka::Record { topic: &self.topic, key: None, partition: None, payload: &value, headers })
                 .await
         })
     }

@@ -139,7 +139,7 @@ impl Settings {
         let ingest_addr = parse(&get, "LRS_INGEST_ADDR", "127.0.0.1:8080")?;
         Ok(Settings {
             kafka_brokers: get("LRS_KAFKA_BROKERS", "127.0.0.1:9092"),
-            kafka_linger_ms: parse(&get, "LRS_KAFKA_LINGER_MS", "5")?,
+            kafka_linger_ms: parse(&get, "LRS_KAFKA_LINGER_MS", "1")?,
             kafka_enqueue_timeout: millis(&get, "LRS_KAFKA_ENQUEUE_TIMEOUT_MS", "5000")?,
             kafka_delivery_timeout: millis(&get, "LRS_KAFKA_DELIVERY_TIMEOUT_MS", "10000")?,
             kafka_replication: parse(&get, "LRS_KAFKA_REPLICATION", "1")?,
