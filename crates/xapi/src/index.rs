@@ -28,6 +28,51 @@ pub struct Facts {
     pub authority: Option<String>,
 }
 
+/// The filter columns a `statement_index` row of `dim` carries. A query reads the rows of its most selective
+/// filter's dimension (`authority`, then registration > agent > activity > verb > all) and checks every other
+/// filter on those rows' columns, so a row needs only the columns of the filters that rank below its own
+/// dimension: a verb row or the store's timeline needs none, an activity row its activity and verb. Leaving the
+/// rest empty keeps the index, written about nine times per statement, about a third smaller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Carried {
+    pub registration: bool,
+    pub agents: bool,
+    pub related_agents: bool,
+    pub activity: bool,
+    pub related_activities: bool,
+    pub verb: bool,
+}
+
+pub fn carried(dim: &str) -> Carried {
+    let all = Carried {
+        registration: true,
+        agents: true,
+        related_agents: true,
+        activity: true,
+        related_activities: true,
+        verb: true,
+    };
+    match dim {
+        "authority" => all,
+        "registration" => Carried { registration: false, ..all },
+        // `related_agents=true` is answered by the agent dimension itself; only the narrow filter is checked.
+        "agent" => Carried { registration: false, related_agents: false, ..all },
+        "activity" => Carried { activity: true, verb: true, ..Carried::NONE },
+        _ => Carried::NONE,
+    }
+}
+
+impl Carried {
+    pub const NONE: Carried = Carried {
+        registration: false,
+        agents: false,
+        related_agents: false,
+        activity: false,
+        related_activities: false,
+        verb: false,
+    };
+}
+
 pub fn facts(statement: &Value) -> Facts {
     let mut f = Facts::default();
     if let Some(actor) = statement.get("actor") {

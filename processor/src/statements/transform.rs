@@ -185,21 +185,25 @@ pub struct Target<'a> {
 /// The index rows of `subject` matched through `target` (`via` = nil: its own rows, which alone carry the
 /// store's timeline, `all`; otherwise the target's id).
 pub fn index_rows(store: &str, subject: &Subject, via: Uuid, target: &Target, out: &mut Vec<IndexRow>) {
-    let row = |dim: &'static str, key: &str| IndexRow {
-        store: store.to_string(),
-        dim,
-        key: key.to_string(),
-        stored_ms: subject.stored_ms,
-        id: subject.id,
-        via,
-        ver: subject.ver,
-        voiding: subject.voiding as u8,
-        verb_id: target.verb_id.to_string(),
-        agents: target.facts.agents.clone(),
-        related_agents: target.facts.related_agents.clone(),
-        activity: target.facts.activity.clone(),
-        related_activities: target.facts.related_activities.clone(),
-        registration: target.registration,
+    let row = |dim: &'static str, key: &str| {
+        let carried = xapi::index::carried(dim);
+        let list = |on: bool, v: &Vec<String>| if on { v.clone() } else { Vec::new() };
+        IndexRow {
+            store: store.to_string(),
+            dim,
+            key: key.to_string(),
+            stored_ms: subject.stored_ms,
+            id: subject.id,
+            via,
+            ver: subject.ver,
+            voiding: subject.voiding as u8,
+            verb_id: if carried.verb { target.verb_id.to_string() } else { String::new() },
+            agents: list(carried.agents, &target.facts.agents),
+            related_agents: list(carried.related_agents, &target.facts.related_agents),
+            activity: if carried.activity { target.facts.activity.clone() } else { String::new() },
+            related_activities: list(carried.related_activities, &target.facts.related_activities),
+            registration: if carried.registration { target.registration } else { Uuid::nil() },
+        }
     };
     if via.is_nil() {
         out.push(row("all", ""));

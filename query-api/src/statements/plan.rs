@@ -356,6 +356,42 @@ mod tests {
     }
 
     #[test]
+    fn every_row_condition_is_a_column_its_dimension_carries() {
+        let parts = [
+            agent("a@b.c"),
+            "related_agents=true".to_string(),
+            "activity=http://a.example/a".to_string(),
+            "related_activities=true".to_string(),
+            "verb=http://v.example/v".to_string(),
+            format!("registration={REG}"),
+        ];
+        for mask in 0u32..(1 << parts.len()) {
+            for mine in [false, true] {
+                let q: Vec<&str> =
+                    parts.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, p)| p.as_str()).collect();
+                let mut f = filters(&q.join("&"));
+                if mine {
+                    f.authority = Some("mbox:mailto:writer@b.c".into());
+                }
+                let plan = Plan::new(&f);
+                let carried = xapi::index::carried(plan.dim);
+                for (condition, _) in &plan.conditions {
+                    let ok = match *condition {
+                        "registration = toUUID(?)" => carried.registration,
+                        "has(agents, ?)" => carried.agents,
+                        "has(related_agents, ?)" => carried.related_agents,
+                        "activity = ?" => carried.activity,
+                        "has(related_activities, ?)" => carried.related_activities,
+                        "verb_id = ?" => carried.verb,
+                        other => panic!("a condition this test does not know: {other}"),
+                    };
+                    assert!(ok, "{} rows do not carry what `{condition}` checks (query {q:?})", plan.dim);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn related_filters() {
         // Leading on the agent dimension with related_agents: the key itself is the filter.
         let plan = Plan::new(&filters(&format!("{}&related_agents=true", agent("a@b.c"))));
