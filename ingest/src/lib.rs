@@ -92,7 +92,7 @@ pub fn gateway(settings: &Settings, credentials: Arc<Credentials>) -> anyhow::Re
         lrs_common::config::AckMode::Durable => None,
     };
     let filter = Arc::new(ids::IdFilter::new(1 << 20));
-    let recent = Arc::new(ids::Recent::new(1 << 18));
+    let recent = Arc::new(ids::Recent::new(1 << 17));
     let tail = ids::tail::start(settings, db.with_timeout(Duration::from_secs(600)), filter.clone(), recent.clone());
     let lookups = Arc::new(ClickHouseFingerprints::new(db.clone()));
     let state = AppState {

@@ -183,7 +183,7 @@ impl Settings {
                 max_headers: parse(&get, "LRS_HTTP_MAX_HEADERS", "100")?,
                 max_form_bytes: parse(&get, "LRS_HTTP_MAX_FORM_BYTES", "1048576")?,
             },
-            batch_max_rows: parse(&get, "LRS_BATCH_MAX_ROWS", "20000")?,
+            batch_max_rows: parse(&get, "LRS_BATCH_MAX_ROWS", "5000")?,
             batch_max_bytes: parse(&get, "LRS_BATCH_MAX_BYTES", "33554432")?,
             batch_max_wait: millis(&get, "LRS_BATCH_MAX_WAIT_MS", "100")?,
             batch_idle: millis(&get, "LRS_BATCH_IDLE_MS", "5")?,

@@ -38,6 +38,9 @@ pub fn start(settings: &Settings, db: Db, filter: Arc<IdFilter>, recent: Arc<Rec
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false")
         .set("fetch.wait.max.ms", "50")
+        // The log is a trickle (one record per processor batch): a small prefetch queue is plenty, and it
+        // counts against the gateway's memory.
+        .set("queued.max.messages.kbytes", "4096")
         .create_with_context::<_, BaseConsumer<LoggingContext>>(LoggingContext);
     match consumer {
         Ok(consumer) => {

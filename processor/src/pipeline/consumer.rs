@@ -50,7 +50,7 @@ pub fn subscribe(settings: &Settings, topic: &str, group: &str, hooks: Arc<Hooks
         // The poll thread never blocks for long (writes happen elsewhere), so a stuck one is a real fault.
         .set("max.poll.interval.ms", "300000")
         .set("fetch.wait.max.ms", "20")
-        .set("queued.max.messages.kbytes", "65536")
+        .set("queued.max.messages.kbytes", "8192")
         .set("enable.partition.eof", "false")
         .create_with_context(PipelineContext::new(hooks))?;
     inner.subscribe(&[topic])?;
