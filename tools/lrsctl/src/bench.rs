@@ -21,9 +21,12 @@ pub struct Options {
     /// NDJSON (optionally gzip) statements used as templates (re-identified for volume).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/video-statements.ndjson.gz"))]
     data: PathBuf,
-    /// Statements posted in batches (phase 1).
+    /// Statements posted in batches while the processor is paused (phase 0: the gateway alone).
     #[arg(long = "statements", default_value_t = 200_000)]
     batched: usize,
+    /// How long batches are posted without pause in the sustained phase (and again at the large store).
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
     /// Statements per batch.
     #[arg(long = "batch", default_value_t = 100)]
     batch_size: usize,
@@ -63,6 +66,13 @@ pub struct Options {
     /// Requests per dashboard query in the analytics phase.
     #[arg(long, default_value_t = 100)]
     analytics_samples: usize,
+    /// Store size for the last phase: fill to it, then repeat the ingest and query phases (0: skip; the
+    /// issue's figure is 10000000).
+    #[arg(long, default_value_t = 0)]
+    store_size: u64,
+    /// The most time the store-size phase spends filling, in minutes.
+    #[arg(long, default_value_t = 30)]
+    fill_minutes: u64,
 }
 
 pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
@@ -76,11 +86,6 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
     let base_count = client.stored_count().await?;
 
     // Bodies are built before the clock starts: the figures measure the LRS, not the generator.
-    let batches = |ids: Ids| -> Vec<Vec<u8>> {
-        (0..o.batched.div_ceil(o.batch_size))
-            .map(|b| body(&templates, b * o.batch_size, o.batch_size, true, ids))
-            .collect()
-    };
     let singles = |ids: Ids| -> Vec<Vec<u8>> { (0..o.singles).map(|i| body(&templates, i, 1, false, ids)).collect() };
 
     // The gateway on its own: the processor is paused (SIGSTOP) so it does not compete for the CPU; its
@@ -112,9 +117,10 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
     let idle_reads = idle_read(&client, o.read_samples / 2, &idle_rw.ids).await?;
     expected += idle_rw.ids.len() as u64;
 
-    println!("\n1. gateway, batches of {} statements, {} clients, everything running", o.batch_size, o.clients);
-    let cpu = crate::bench_cpu::CpuSample::now();
-    let started = Instant::now();
+    println!(
+        "\n1. sustained: batches of {} statements for {}s, {} clients, everything running; then until all are stored",
+        o.batch_size, o.seconds, o.clients
+    );
     let loaded = Arc::new(AtomicBool::new(false));
     let rw_under_load = {
         let (client, templates, n, loaded) = (client.clone(), templates.clone(), o.read_samples / 2, loaded.clone());
@@ -123,24 +129,20 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
             read_after_write(&client, n, &templates, ids, &loaded).await
         })
     };
-    let batched = post_all(&client, batches(ids), o.clients).await?;
+    let load = crate::bench_sustained::Load {
+        ids,
+        from: expected as usize,
+        seconds: o.seconds,
+        batch_size: o.batch_size,
+        clients: o.clients,
+    };
+    let sustained = crate::bench_sustained::run(&client, &templates, &load).await?;
     loaded.store(true, Ordering::Relaxed);
-    let accepted_elapsed = started.elapsed();
-    report(&format!("batched, ids by {}", ids.label()), o.batched, accepted_elapsed, &batched);
-
-    println!("\n2. end to end: until all {} batched statements are stored in ClickHouse", o.batched);
     let under_load = rw_under_load.await??;
-    expected += (o.batched + under_load.ids.len()) as u64;
+    expected += sustained.acknowledged + under_load.ids.len() as u64;
     client.wait_stored(expected).await?;
-    let e2e = started.elapsed();
-    println!(
-        "   {:>10.0} statements/s end to end ({} statements in {:.2}s)",
-        o.batched as f64 / e2e.as_secs_f64(),
-        o.batched,
-        e2e.as_secs_f64()
-    );
-    cpu.print_since(o.batched, e2e.as_secs_f64());
 
+    client.wait_caught_up().await?;
     println!("\n3. gateway, single statements, {} clients", o.clients * 4);
     let cpu = crate::bench_cpu::CpuSample::now();
     let started = Instant::now();
@@ -180,7 +182,20 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
         crate::bench_analytics::run(&client, o.analytics_store, o.analytics_samples, o.clients).await?;
     }
 
-    println!("\n8. peak resident memory (VmHWM)");
+    if o.store_size > 0 {
+        let store = crate::bench_store::Options {
+            target: o.store_size,
+            fill_for: Duration::from_secs(o.fill_minutes * 60),
+            seconds: o.seconds,
+            batch_size: o.batch_size,
+            singles: o.singles,
+            clients: o.clients,
+            query_samples: o.query_samples,
+        };
+        crate::bench_store::run(&client, &templates, &store).await?;
+    }
+
+    println!("\n9. peak resident memory (VmHWM)");
     for name in crate::bench_cpu::SERVICES {
         match peak_rss(name) {
             Some(kb) => println!("   {name:<11} {:>8.1} MiB", kb as f64 / 1024.0),
@@ -240,6 +255,32 @@ impl Client {
             .await?)
     }
 
+    /// One POST; true when it was answered 200.
+    pub(crate) async fn post_once(&self, body: Vec<u8>) -> bool {
+        self.post(body).await.is_ok_and(|r| r.status() == 200)
+    }
+
+    /// Posts as a well-behaved client does: a 503 (the processors lag) waits its `Retry-After`, a failed
+    /// connection a second, and the same body is sent again (its ids make the retry harmless). False when a
+    /// request is refused for good (any other status) or still failing after `attempts`.
+    pub(crate) async fn post_retrying(&self, body: Vec<u8>, attempts: usize) -> bool {
+        for _ in 0..attempts {
+            let wait = match self.post(body.clone()).await {
+                Ok(res) if res.status() == 200 => return true,
+                Ok(res) if res.status() == 503 => res
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(1),
+                Ok(_) => return false,
+                Err(_) => 1,
+            };
+            tokio::time::sleep(Duration::from_secs(wait.clamp(1, 30))).await;
+        }
+        false
+    }
+
     /// A GET under the xAPI endpoint (`path` starts with `/`), timed; returns the status and the body.
     pub(crate) async fn get(&self, path: &str) -> anyhow::Result<(u16, Duration, Vec<u8>)> {
         let started = Instant::now();
@@ -271,6 +312,43 @@ impl Client {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(())
+    }
+
+    /// Waits (up to 10 minutes) until the gateway reports the processors (statements and analytics) less than
+    /// five seconds behind, so that a phase does not start against a backlog the last one left: statements
+    /// can all be stored while the analytics stage still drains, and the lag bound would refuse writes.
+    pub(crate) async fn wait_caught_up(&self) -> anyhow::Result<()> {
+        let url = format!("{}/metrics", self.endpoint.trim_end_matches("/xapi"));
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            let text = self.http.get(&url).send().await?.text().await?;
+            let lag = text
+                .lines()
+                .find_map(|l| l.strip_prefix("lrs_ingest_processor_lag_milliseconds "))
+                .and_then(|v| v.trim().parse::<f64>().ok());
+            match lag {
+                Some(ms) if ms >= 5_000.0 && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(500)).await
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Waits (up to 2 minutes) until ClickHouse has no merge running in the LRS database, so query latencies
+    /// are those of a settled store rather than of one still merging what was just loaded. Returns the wait.
+    pub(crate) async fn wait_merges(&self) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let sql = format!("SELECT count() FROM system.merges WHERE database = '{}'", self.database);
+        while started.elapsed() < Duration::from_secs(120) {
+            let text =
+                self.http.post(&self.clickhouse).body(sql.clone()).send().await?.error_for_status()?.text().await?;
+            if text.trim() == "0" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        Ok(started.elapsed())
     }
 
     pub(crate) async fn stored_count(&self) -> anyhow::Result<u64> {
@@ -350,7 +428,7 @@ pub(crate) async fn post_all(client: &Client, bodies: Vec<Vec<u8>>, concurrency:
     Ok(Posted { latencies: results.into_iter().map(|(d, _)| d).collect(), failures })
 }
 
-fn report(what: &str, statements: usize, elapsed: Duration, posted: &Posted) {
+pub(crate) fn report(what: &str, statements: usize, elapsed: Duration, posted: &Posted) {
     let mut l = posted.latencies.clone();
     println!(
         "   {:>10.0} statements/s accepted ({what}: {statements} statements in {:.2}s; request p50 {:.1} ms, p99 {:.1} ms; {} failed)",
@@ -368,6 +446,8 @@ struct ReadAfterWrite {
     writes: Vec<Duration>,
     reads: Vec<Duration>,
     misses: usize,
+    /// Writes answered 503 because the processors lagged beyond the bound.
+    refused: usize,
     ids: Vec<String>,
 }
 
@@ -375,6 +455,9 @@ impl ReadAfterWrite {
     fn print(&self, what: &str) {
         print_latency(&format!("{what}: write"), &self.writes, 0);
         print_latency(&format!("{what}: read"), &self.reads, self.misses);
+        if self.refused > 0 {
+            println!("   {what}: {} writes refused with 503 (processors behind the lag bound)", self.refused);
+        }
     }
 }
 
@@ -388,13 +471,19 @@ async fn read_after_write(
     ids: Ids,
     stop: &AtomicBool,
 ) -> anyhow::Result<ReadAfterWrite> {
-    let mut out = ReadAfterWrite { writes: Vec::new(), reads: Vec::new(), misses: 0, ids: Vec::new() };
+    let mut out = ReadAfterWrite { writes: Vec::new(), reads: Vec::new(), misses: 0, refused: 0, ids: Vec::new() };
     for i in 0..n {
         if stop.load(Ordering::Relaxed) {
             break;
         }
         let started = Instant::now();
         let res = client.post(body(templates, i, 1, false, ids)).await?;
+        if res.status() == 503 {
+            // The processors lag beyond the bound: the write is refused (not measured), as a client would be.
+            out.refused += 1;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
         if res.status() != 200 {
             bail!("POST answered {}", res.status());
         }

@@ -2,10 +2,13 @@
 //! GET /statements shapes dashboards and clients use (by id, agent, verb+activity, registration, since, and
 //! paging through `more`), one request at a time so the figures are latencies, not throughput.
 
-use crate::bench::{body, percentile, post_all, registration_of, Client, Ids};
+use crate::bench::{percentile, registration_of, Client};
 use anyhow::{bail, Context};
 use serde_json::Value;
 use std::time::{Duration, Instant};
+
+/// The most time loading the store may take.
+const LOAD_TIME: Duration = Duration::from_secs(1200);
 
 pub async fn run(
     client: &Client,
@@ -18,26 +21,22 @@ pub async fn run(
     let offset = have as usize;
     if have < target {
         let missing = (target - have) as usize;
-        let batch = 500;
-        let bodies: Vec<Vec<u8>> = (0..missing.div_ceil(batch))
-            .map(|b| body(templates, offset + b * batch, batch, true, Ids::Client))
-            .collect();
-        println!("   loading {missing} more statements in batches of {batch}");
+        println!("   loading {missing} more statements");
         let started = Instant::now();
-        let posted = post_all(client, bodies, clients).await?;
-        if posted.failures > 0 {
-            bail!("{} load requests failed", posted.failures);
+        let filled = crate::bench_store::fill(client, templates, offset, missing, clients, started + LOAD_TIME).await;
+        if filled.refused > 0 || (filled.acknowledged as usize) < missing {
+            bail!(
+                "the store could not be loaded: {} of {missing} acknowledged, {} requests refused",
+                filled.acknowledged,
+                filled.refused
+            );
         }
-        let deadline = Instant::now() + Duration::from_secs(1200);
-        while client.stored_count().await? < target {
-            if Instant::now() > deadline {
-                bail!("the store did not reach {target} statements within 20 minutes");
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        client.wait_stored(target).await?;
         let secs = started.elapsed().as_secs_f64();
         println!("   loaded in {secs:.1}s ({:.0} statements/s end to end)", missing as f64 / secs);
     }
+    let waited = client.wait_merges().await?;
+    println!("   (timed once ClickHouse finished merging: waited {:.0}s)", waited.as_secs_f64());
     let ids: Vec<String> = client
         .clickhouse(
             "SELECT toString(id) FROM statements WHERE cityHash64(toString(id)) % 997 = 0 LIMIT 1000 FORMAT TSV",
