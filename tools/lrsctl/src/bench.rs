@@ -101,11 +101,15 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
             o.batch_size,
             o.clients * 2
         );
+        let peaks = crate::bench_rss::RssPeaks::default();
+        let sampling = peaks.sample();
         let started = Instant::now();
         let posted = post_all(&client, alone, o.clients * 2).await?;
         let elapsed = started.elapsed();
         signal_processor("CONT");
+        drop(sampling);
         report("batched", alone_statements, elapsed, &posted);
+        peaks.print("during the phase");
         posted_alone = alone_statements as u64;
     } else {
         println!("\n0. gateway alone: skipped (--gateway-alone false, or no processor pid file under .data/run)");
@@ -144,11 +148,15 @@ pub async fn run(settings: &Settings, mut o: Options) -> anyhow::Result<()> {
 
     client.wait_caught_up().await?;
     println!("\n3. gateway, single statements, {} clients", o.clients * 4);
+    let peaks = crate::bench_rss::RssPeaks::default();
+    let sampling = peaks.sample();
     let cpu = crate::bench_cpu::CpuSample::now();
     let started = Instant::now();
     let single = post_all(&client, singles(ids), o.clients * 4).await?;
     report(&format!("single, ids by {}", ids.label()), o.singles, started.elapsed(), &single);
     cpu.print_since(o.singles, started.elapsed().as_secs_f64());
+    drop(sampling);
+    peaks.print("during the phase");
     expected += o.singles as u64;
     println!("\n4. reads (GET by id) with the default read barrier");
     idle_rw.print("right after a write, idle");

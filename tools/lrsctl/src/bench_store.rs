@@ -97,11 +97,15 @@ pub async fn run(client: &Client, templates: &[Value], o: &Options) -> anyhow::R
     client.wait_caught_up().await?;
 
     let singles: Vec<Vec<u8>> = (0..o.singles).map(|i| body(templates, offset + i, 1, false, Ids::Client)).collect();
+    let peaks = crate::bench_rss::RssPeaks::default();
+    let sampling = peaks.sample();
     let cpu = crate::bench_cpu::CpuSample::now();
     let started = Instant::now();
     let posted = post_all(client, singles, o.clients * 4).await?;
     report(&format!("single at {size} stored, {} clients", o.clients * 4), o.singles, started.elapsed(), &posted);
     cpu.print_since(o.singles, started.elapsed().as_secs_f64());
+    drop(sampling);
+    peaks.print("during the phase");
 
     let size = client.stored_count().await?;
     crate::bench_query::run(client, templates, size, o.query_samples, o.clients).await
