@@ -38,6 +38,15 @@ if [ "${LRS_INSTALL_BROWSER:-0}" = 1 ] && ! command -v chromedriver >/dev/null 2
   apt-get install -y -qq chromium chromium-driver >"$LOG_DIR/apt-chromium.log" 2>&1 || { cat "$LOG_DIR/apt-chromium.log"; exit 1; }
 fi
 
+# Prometheus and promtool: the alert rules' unit tests (make test) and the optional local Prometheus
+# (LRS_PROMETHEUS=1 make up).
+if { [ "${LRS_INSTALL_PROMETHEUS:-0}" = 1 ] || [ "${LRS_PROMETHEUS:-0}" = 1 ]; } && ! command -v promtool >/dev/null 2>&1; then
+  log "installing prometheus (with promtool) from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq prometheus >"$LOG_DIR/apt-prometheus.log" 2>&1 || { cat "$LOG_DIR/apt-prometheus.log"; exit 1; }
+fi
+
 if [ "${LRS_SKIP_BUILD:-0}" != 1 ]; then
   log "building the LRS (release) into $CARGO_TARGET_DIR"
   (cd "$ROOT" && cargo build --release --bins --quiet)

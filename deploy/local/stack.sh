@@ -12,6 +12,12 @@ case "${1:-}" in
     "$HERE/clickhouse.sh" start
     "$HERE/kafka.sh" start
     "$HERE/services.sh" start
+    prom=""
+    if [ "${LRS_PROMETHEUS:-0}" = 1 ]; then
+      "$HERE/prometheus.sh" start
+      prom="    prometheus:     http://${LRS_PROMETHEUS_ADDR:-127.0.0.1:9090}/alerts  (rules: deploy/prometheus/alerts.yml)
+"
+    fi
     cat <<MSG
 
   The LRS is up.
@@ -20,7 +26,7 @@ case "${1:-}" in
     admin API:      ${LRS_PUBLIC_URL:-http://127.0.0.1:8080}/admin/  key ${LRS_ADMIN_KEY:-lrs-admin}  secret ${LRS_ADMIN_SECRET:-lrs-admin-secret}
     reads only:     http://${LRS_QUERY_ADDR:-127.0.0.1:8081}/xapi/
     metrics:        http://${LRS_INGEST_ADDR:-127.0.0.1:8080}/metrics  http://${LRS_QUERY_ADDR:-127.0.0.1:8081}/metrics  http://${LRS_PROCESSOR_ADDR:-127.0.0.1:8082}/metrics
-    logs:           $LOG_DIR
+${prom}    logs:           $LOG_DIR
   Try:
     curl -u ${LRS_DEV_KEY:-lrs-dev}:${LRS_DEV_SECRET:-lrs-dev-secret} -H 'X-Experience-API-Version: 1.0.3' -H 'Content-Type: application/json' \\
       -d '{"actor":{"mbox":"mailto:alice@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"http://example.com/course"}}' \\
@@ -29,6 +35,7 @@ case "${1:-}" in
 MSG
     ;;
   down)
+    "$HERE/prometheus.sh" stop
     "$HERE/services.sh" stop
     "$HERE/kafka.sh" stop
     "$HERE/clickhouse.sh" stop
@@ -37,6 +44,7 @@ MSG
     "$HERE/clickhouse.sh" status
     "$HERE/kafka.sh" status
     "$HERE/services.sh" status
+    "$HERE/prometheus.sh" status
     ;;
   infra-up)
     LRS_SKIP_BUILD=1 "$HERE/install.sh"

@@ -17,7 +17,10 @@ log "checking formatting (cargo fmt --check) and lints (cargo clippy, warnings d
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-LRS_SKIP_BUILD=1 LRS_INSTALL_BROWSER=1 "$HERE/install.sh"
+LRS_SKIP_BUILD=1 LRS_INSTALL_BROWSER=1 LRS_INSTALL_PROMETHEUS=1 "$HERE/install.sh"
+log "checking the Prometheus configuration and the alert rules' unit tests (promtool)"
+promtool check config "$ROOT/deploy/prometheus/prometheus.yml"
+promtool test rules "$ROOT/deploy/prometheus/alerts_test.yml"
 for s in clickhouse kafka; do
   if ! is_running "$s"; then
     "$HERE/$s.sh" start
