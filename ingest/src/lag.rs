@@ -60,7 +60,7 @@ impl LagGuard {
                     Ok(Some(lag)) => {
                         guard.lag_ms.store(lag, Ordering::Relaxed);
                         guard.read_at_ms.store(lrs_common::now_ms(), Ordering::Relaxed);
-                        PROCESSOR_LAG.set(lag);
+                        PROCESSOR_LAG.set(lag as f64 / 1000.0);
                     }
                     Ok(None) => {}
                     Err(e) => tracing::debug!(error = %e, "processor lag not read"),

@@ -1,5 +1,5 @@
-use lrs_common::metrics::{counter, counter_vec, gauge, histogram_vec};
-use prometheus::{HistogramVec, IntCounter, IntCounterVec, IntGauge};
+use lrs_common::metrics::{counter, counter_vec, float_gauge, gauge, histogram_vec};
+use prometheus::{Gauge, HistogramVec, IntCounter, IntCounterVec, IntGauge};
 use std::sync::LazyLock;
 
 pub static STATEMENTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
@@ -37,9 +37,9 @@ pub static CONFLICTS_LATE: LazyLock<IntCounter> = LazyLock::new(|| {
 pub static ID_FILTER_ITEMS: LazyLock<IntGauge> =
     LazyLock::new(|| gauge("lrs_ingest_id_filter_items", "Statement ids in this gateway's filter of stored ids"));
 
-pub static PROCESSOR_LAG: LazyLock<IntGauge> = LazyLock::new(|| {
-    gauge(
-        "lrs_ingest_processor_lag_milliseconds",
+pub static PROCESSOR_LAG: LazyLock<Gauge> = LazyLock::new(|| {
+    float_gauge(
+        "lrs_ingest_processor_lag_seconds",
         "How far the statement processors are behind (now minus the store's consistent-through time), as last read",
     )
 });
@@ -53,6 +53,6 @@ mod tests {
         super::CONFLICT_CHECKS.with_label_values(&["filter"]).inc();
         super::CONFLICTS_LATE.inc();
         super::ID_FILTER_ITEMS.set(1);
-        super::PROCESSOR_LAG.set(0);
+        super::PROCESSOR_LAG.set(0.0);
     }
 }

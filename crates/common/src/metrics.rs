@@ -31,6 +31,11 @@ pub fn gauge(name: &str, help: &str) -> IntGauge {
     registered(IntGauge::new(name, help))
 }
 
+/// A gauge of a non-integer quantity (seconds, ratios).
+pub fn float_gauge(name: &str, help: &str) -> prometheus::Gauge {
+    registered(prometheus::Gauge::new(name, help))
+}
+
 pub fn gauge_vec(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
     registered(IntGaugeVec::new(Opts::new(name, help), labels))
 }

@@ -332,10 +332,10 @@ impl Client {
             let text = self.http.get(&url).send().await?.text().await?;
             let lag = text
                 .lines()
-                .find_map(|l| l.strip_prefix("lrs_ingest_processor_lag_milliseconds "))
+                .find_map(|l| l.strip_prefix("lrs_ingest_processor_lag_seconds "))
                 .and_then(|v| v.trim().parse::<f64>().ok());
             match lag {
-                Some(ms) if ms >= 5_000.0 && Instant::now() < deadline => {
+                Some(secs) if secs >= 5.0 && Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(500)).await
                 }
                 _ => return Ok(()),
