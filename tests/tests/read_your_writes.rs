@@ -58,7 +58,7 @@ fn load(stack: &Stack, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<usize> 
 /// Sends a statement write as a client does while the processors are behind the lag bound: a 503 waits its
 /// Retry-After and the same request goes again.
 async fn retrying(request: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Response {
-    loop {
+    for _ in 0..60 {
         let res = request().send().await.expect("sent");
         if res.status() != 503 {
             return res;
@@ -66,6 +66,7 @@ async fn retrying(request: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Res
         let wait = res.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(1);
         tokio::time::sleep(Duration::from_secs(wait)).await;
     }
+    panic!("still refused with 503 after 60 attempts: the lag bound never released the writes");
 }
 
 /// Writes something through each resource and reads it straight back; returns the read latencies.

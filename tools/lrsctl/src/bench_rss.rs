@@ -51,7 +51,5 @@ impl Drop for Sampling {
 }
 
 fn rss_kb(name: &str) -> Option<u64> {
-    let pid = crate::bench::pid_of(name)?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+    crate::bench::status_kb(name, "VmRSS:")
 }

@@ -2,7 +2,7 @@
 //! (acknowledged, not yet stored) printed every ten seconds so that a pipeline which does not keep up shows
 //! it growing; then the drain, the end-to-end rate, CPU per statement and each service's peak RSS.
 
-use crate::bench::{body, percentile, Client, Ids};
+use crate::bench::{body, report, Client, Ids, Posted};
 use crate::bench_rss::RssPeaks;
 use futures::StreamExt;
 use serde_json::Value;
@@ -81,15 +81,11 @@ pub async fn run(client: &Client, templates: &[Value], load: &Load) -> anyhow::R
         .await;
     let posting = started.elapsed();
     let acked = acknowledged.load(Ordering::Relaxed);
-    let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
-    println!(
-        "   {:>10.0} statements/s accepted ({acked} statements in {:.1}s; request p50 {:.1} ms, p99 {:.1} ms; {} failed)",
-        acked as f64 / posting.as_secs_f64(),
-        posting.as_secs_f64(),
-        percentile(&mut l, 50.0).as_secs_f64() * 1e3,
-        percentile(&mut l, 99.0).as_secs_f64() * 1e3,
-        failed.load(Ordering::Relaxed)
-    );
+    let posted = Posted {
+        latencies: latencies.lock().map(|l| l.clone()).unwrap_or_default(),
+        failures: failed.load(Ordering::Relaxed) as usize,
+    };
+    report("sustained", acked as usize, posting, &posted);
     client.wait_stored(base + acked).await?;
     reporter.abort();
     let total = started.elapsed();
